@@ -1,0 +1,43 @@
+"""The `breachbot` command: every decision the Slack bot makes, for scripts, audits and Slack outages."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import uuid
+from collections.abc import Sequence
+
+from bot.cli import db_commands, deadline, incidents, timeline
+from bot.cli.common import CliParser, fail
+from bot.errors import BreachbotError
+
+COMMAND_MODULES = (deadline, incidents, timeline, db_commands)
+
+log = logging.getLogger("breachbot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = CliParser(prog="breachbot", description="Breachbot: personal-data breach response.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliParser)
+    commands.required = True
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except BreachbotError as problem:
+        return fail(str(problem))
+    except KeyboardInterrupt:
+        return fail("interrupted", code=130)
+    except Exception:
+        # A person gets one line and an id; the traceback goes to the log for whoever fixes it.
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("unexpected error %s", error_id)
+        return fail(
+            f"unexpected error (id {error_id}); run with BREACHBOT_LOG_LEVEL=DEBUG to see the details"
+        )

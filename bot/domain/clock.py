@@ -1,0 +1,132 @@
+"""The regulatory clocks: which regimes exist, and when each one's deadline falls.
+
+Deadlines are awareness plus a number of elapsed hours, computed in UTC. Wall-clock arithmetic in
+Europe/London is wrong across a clock change (72 wall-clock hours over the spring change are 71 real
+ones), so local time is used only for display.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.errors import BreachbotError
+
+
+class UnknownRegime(BreachbotError):
+    pass
+
+
+@dataclass(frozen=True)
+class Regime:
+    key: str
+    label: str
+    who: str
+    report_to: str
+    hours: int | None
+    source: str
+
+
+@cache
+def regimes() -> dict[str, Regime]:
+    raw = tomllib.loads(resources.files("bot.rules").joinpath("regimes.toml").read_text("utf-8"))
+    return {
+        key: Regime(
+            key=key,
+            label=row["label"],
+            who=row["who"],
+            report_to=row["report_to"],
+            hours=row.get("hours"),
+            source=row["source"],
+        )
+        for key, row in raw.items()
+    }
+
+
+def get_regime(key: str) -> Regime:
+    try:
+        return regimes()[key]
+    except KeyError:
+        known = ", ".join(regimes())
+        raise UnknownRegime(f"unknown regime {key!r}: use one of {known}") from None
+
+
+def require_aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("naive datetime: every time in Breachbot must carry its zone")
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    regime: Regime
+    aware_at: datetime  # UTC
+    due_at: datetime | None  # UTC; None when the rule is "without undue delay"
+
+    def overdue(self, now: datetime) -> bool:
+        return self.due_at is not None and require_aware(now) > self.due_at
+
+    def time_left(self, now: datetime) -> timedelta | None:
+        return None if self.due_at is None else self.due_at - require_aware(now)
+
+    def to_dict(self, now: datetime, display_zone: ZoneInfo) -> dict[str, Any]:
+        """The shape `breachbot deadline --json` promises (contracts.md); extra keys are allowed."""
+        return {
+            "regime": self.regime.key,
+            "label": self.regime.label,
+            "report_to": self.regime.report_to,
+            "hours": self.regime.hours,
+            "aware_at": self.aware_at.isoformat(),
+            "deadline": self.due_at.isoformat() if self.due_at else None,
+            "deadline_local": self.due_at.astimezone(display_zone).isoformat() if self.due_at else None,
+            "overdue": self.overdue(now),
+            "source": self.regime.source,
+        }
+
+
+def deadline_for(regime_key: str, aware_at: datetime) -> Deadline:
+    regime = get_regime(regime_key)
+    aware_utc = require_aware(aware_at)
+    due = None if regime.hours is None else aware_utc + timedelta(hours=regime.hours)
+    return Deadline(regime=regime, aware_at=aware_utc, due_at=due)
+
+
+def deadlines_for(regime_keys: list[str] | tuple[str, ...], aware_at: datetime) -> list[Deadline]:
+    """Every clock an incident runs, soonest first; the no-fixed-hours ones last."""
+    found = [deadline_for(key, aware_at) for key in regime_keys]
+    far_future = datetime.max.replace(tzinfo=UTC)
+    return sorted(found, key=lambda d: (d.due_at or far_future, d.regime.key))
+
+
+def earliest_due(regime_keys: list[str] | tuple[str, ...], aware_at: datetime) -> datetime | None:
+    due = [d.due_at for d in deadlines_for(regime_keys, aware_at) if d.due_at is not None]
+    return min(due) if due else None
+
+
+def describe_duration(delta: timedelta) -> str:
+    """'2 days 3 h 5 min' for people; negative durations read as 'overdue by ...'."""
+    seconds = int(delta.total_seconds())
+    if seconds < 0:
+        return f"overdue by {describe_duration(timedelta(seconds=-seconds))}"
+    minutes_total = seconds // 60
+    days, rest = divmod(minutes_total, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes or not parts:
+        parts.append(f"{minutes} min")
+    return " ".join(parts)
+
+
+def format_local(moment: datetime, zone: ZoneInfo) -> str:
+    """'Mon 30 Mar 2026, 13:00 BST': the zone's abbreviation makes summer/winter time plain."""
+    local = require_aware(moment).astimezone(zone)
+    return local.strftime("%a %d %b %Y, %H:%M %Z")

@@ -1,0 +1,18 @@
+"""Every table, imported here so that Base.metadata (and so Alembic) sees them all."""
+
+from bot.store.models.base import Base, JSONType, UTCDateTime
+from bot.store.models.incident import Incident, RefCounter, Status
+from bot.store.models.org import Organisation
+from bot.store.models.timeline import AppendOnlyViolation, TimelineEvent
+
+__all__ = [
+    "AppendOnlyViolation",
+    "Base",
+    "Incident",
+    "JSONType",
+    "Organisation",
+    "RefCounter",
+    "Status",
+    "TimelineEvent",
+    "UTCDateTime",
+]

@@ -1,0 +1,65 @@
+"""An incident: one suspected or confirmed personal-data breach, and its reference counter."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.store.models.base import Base, JSONType
+
+
+class Status(enum.StrEnum):
+    OPEN = "open"
+    ASSESSED = "assessed"
+    REPORTED = "reported"
+    CLOSED = "closed"
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    __table_args__ = (UniqueConstraint("ref_year", "ref_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)
+    ref_year: Mapped[int] = mapped_column(Integer)
+    ref_number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime | None]
+    aware_at: Mapped[datetime]
+    discovered_how: Mapped[str | None] = mapped_column(Text)
+    reported_by: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default=Status.OPEN.value, index=True)
+    regimes: Mapped[list[str]] = mapped_column(JSONType)
+    is_processor: Mapped[bool] = mapped_column(Boolean, default=False)
+    controller_name: Mapped[str | None] = mapped_column(String(200))
+    near_miss: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Earliest fixed deadline across the regimes, kept so "open incidents by deadline" is one indexed query.
+    next_deadline_at: Mapped[datetime | None] = mapped_column(index=True)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    delay_reasons: Mapped[str | None] = mapped_column(Text)
+    ico_reported_at: Mapped[datetime | None]
+    ico_case_ref: Mapped[str | None] = mapped_column(String(60))
+    closed_at: Mapped[datetime | None]
+    close_outcome: Mapped[str | None] = mapped_column(String(60))
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    # A caller-chosen key (e.g. a Slack view id) so that a retried or double-clicked submission
+    # finds the incident it already made instead of making a second one.
+    source_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # The head of the timeline's hash chain: catches removal of the newest event.
+    timeline_count: Mapped[int] = mapped_column(Integer, default=0)
+    timeline_head: Mapped[str | None] = mapped_column(String(64))
+
+
+class RefCounter(Base):
+    """The last reference number handed out per year; incremented under a row lock."""
+
+    __tablename__ = "ref_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
