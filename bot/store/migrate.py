@@ -28,21 +28,24 @@ def alembic_config(url: str) -> Config:
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    """The newest revision(s), joined with '+' when features landed as parallel branches."""
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    return "+".join(sorted(heads)) or None
 
 
 def current_revision(database: Database) -> str | None:
     with database.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return "+".join(sorted(heads)) or None
 
 
 def upgrade(database: Database) -> tuple[str | None, str | None]:
-    """Bring the schema to the newest revision; returns (before, after)."""
+    """Bring the schema to the newest revision(s); returns (before, after)."""
     before = current_revision(database)
     config = alembic_config(database.url)
     with database.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
     return before, current_revision(database)
 
 
