@@ -48,6 +48,8 @@ def upgrade() -> None:
         sa.Column("close_outcome", sa.String(length=60), nullable=True),
         sa.Column("close_reason", sa.Text(), nullable=True),
         sa.Column("source_key", sa.String(length=200), nullable=True),
+        sa.Column("slack_channel_id", sa.String(length=40), nullable=True),
+        sa.Column("slack_summary_ts", sa.String(length=40), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("timeline_count", sa.Integer(), nullable=False),

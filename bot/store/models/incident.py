@@ -49,6 +49,9 @@ class Incident(Base):
     # A caller-chosen key (e.g. a Slack view id) so that a retried or double-clicked submission
     # finds the incident it already made instead of making a second one.
     source_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Where the incident lives in Slack: its private channel and the pinned summary message.
+    slack_channel_id: Mapped[str | None] = mapped_column(String(40))
+    slack_summary_ts: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # The head of the timeline's hash chain: catches removal of the newest event.
