@@ -1,0 +1,688 @@
+"""Notice drafts rendered from Jinja2 templates: the ICO report and the notices to people, controllers,
+PECR subscribers and the public.
+
+Organisations may replace the templates, so they run in Jinja's sandbox with StrictUndefined: a typo or a
+hostile template fails loudly with the template's name instead of producing a quietly wrong draft.
+Unknown facts never render blank; they render as a visible marker and are listed at the top of the draft.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+UNKNOWN_MARKER = "[NOT YET KNOWN: {what}]"
+NOTICE_KINDS = (
+    "ico_report",
+    "individuals_notice",
+    "controller_notice",
+    "pecr_subscriber_notice",
+    "public_communication",
+)
+DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+LONDON = ZoneInfo("Europe/London")
+ICO_DEADLINE_HOURS = 72  # Art 33(1)
+_HIGH_RISK = {"high", "very_high", "very high"}
+
+
+@dataclass(frozen=True)
+class OrgDetails:
+    name: str | None
+    ico_registration: str | None
+    address: str | None
+    dpo_name: str | None
+    dpo_email: str | None
+    dpo_phone: str | None
+    dpo_address: str | None
+    is_processor: bool
+
+
+@dataclass(frozen=True)
+class NoticeContext:
+    org: OrgDetails
+    ref: str
+    title: str
+    description: str | None
+    discovered_how: str | None
+    reported_by: str | None
+    occurred_at: datetime | None
+    aware_at: datetime
+    now: datetime
+    regimes: tuple[str, ...]
+    controller_name: str | None
+    late: bool
+    delay_reasons: str | None
+    ico_case_ref: str | None
+    answers: Mapping[str, Any]
+    result: Mapping[str, Any] | None
+    assessment_version: int | None
+    override: Mapping[str, Any] | None
+    actions: tuple[Mapping[str, Any], ...]
+    likely_consequences: str | None
+    staff_involved: str | None
+    cyber_incident: bool | None
+    others_told: str | None
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    kind: str
+    title: str
+    markdown: str
+    unknowns: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+class TemplateProblem(Exception):
+    """A template could not be rendered; the message names the template file and the problem."""
+
+
+# --- wording, kept as data so it changes in one place ---------------------------------------------
+# fmt: off
+KIND_TITLES = {"ico_report": "ICO breach report", "individuals_notice": "Notice to the people affected",
+               "controller_notice": "Notice to the controller",
+               "pecr_subscriber_notice": "PECR notice to subscribers and users",
+               "public_communication": "Public communication"}
+ICO_HELPLINE = "0303 123 1113"
+# The ICO online form's data categories, plus credentials (contracts.md).
+CATEGORY_LABELS = {
+    "basic_identifiers": "Basic personal identifiers (e.g. name, contact details)",
+    "identification_data": "Identification data (e.g. usernames, passwords)",
+    "economic_financial": "Economic and financial data (e.g. card numbers, bank details)",
+    "official_documents": "Official documents (e.g. driving licences, passports)",
+    "location": "Location data", "genetic_biometric": "Genetic or biometric data",
+    "criminal_offence": "Criminal convictions and offences",
+    "credentials": "Credentials that open other systems (e.g. passwords, keys)",
+    "special_racial_ethnic": "Data revealing racial or ethnic origin",
+    "special_political": "Political opinions", "special_religious": "Religious or philosophical beliefs",
+    "special_trade_union": "Trade union membership",
+    "special_sex_life": "Sex life data", "special_sexual_orientation": "Sexual orientation data",
+    "special_health": "Health data", "other": "Other"}
+PLAIN_CATEGORIES = {
+    "basic_identifiers": "your name and contact details",
+    "identification_data": "your account details, such as your username",
+    "economic_financial": "your bank or payment card details",
+    "official_documents": "details from official papers, such as your passport or driving licence",
+    "location": "details of where you are or have been",
+    "genetic_biometric": "genetic or biometric details, such as fingerprints",
+    "criminal_offence": "details of criminal offences or convictions",
+    "credentials": "your username and password", "special_racial_ethnic": "your racial or ethnic origin",
+    "special_political": "your political views", "special_religious": "your religious or other beliefs",
+    "special_trade_union": "whether you are in a trade union",
+    "special_sex_life": "details of your sex life", "special_sexual_orientation": "your sexual orientation",
+    "special_health": "details of your health", "other": "other personal details"}
+SUBJECT_LABELS = {
+    "employees": "Employees", "users": "Users", "subscribers": "Subscribers", "students": "Students",
+    "customers": "Customers", "prospective_customers": "Prospective customers", "patients": "Patients",
+    "children": "Children", "vulnerable_adults": "Vulnerable adults", "other": "Other"}
+PLAIN_SUBJECTS = {k: v.lower() for k, v in SUBJECT_LABELS.items()} | {"other": "other people"}
+_ADDRESSEES = {"customers": "customer", "patients": "patient", "employees": "colleague",
+               "students": "student", "subscribers": "customer", "users": "customer"}
+BREACH_TYPES = {"confidentiality": "Confidentiality: personal data disclosed or accessed without authority",
+                "integrity": "Integrity: personal data altered without authority",
+                "availability": "Availability: personal data lost, destroyed or not accessible"}
+CAUSES = {"malicious": "Deliberate (malicious)", "accidental": "Accidental"}
+PROTECTION = {"none": "No encryption or other protection of the data", "encrypted": "Encrypted",
+              "hashed": "Hashed", "pseudonymised": "Pseudonymised"}
+INTACT = {True: " (state of the art; key or salt not compromised)",
+          False: " (key or salt may be compromised)"}
+EXPOSURE = {"none": "No one unauthorised saw the data (access and copying ruled out)",
+            "trusted": "A known recipient bound by confidentiality",
+            "known": "Identified recipients not bound by confidentiality",
+            "unknown": "An attacker, the public, or access by others cannot be ruled out"}
+AVAILABILITY = {"not_affected": "Data and systems stayed available",
+                "restored_quickly": "Data were unavailable for a short time and restored quickly from backup",
+                "delayed": "Access to the data was delayed in a way that affects people",
+                "lost": "Data were lost and cannot be restored"}
+EXEMPTIONS = {
+    "art34_3_a": "Art 34(3)(a): the data were unintelligible to anyone unauthorised "
+                 "(e.g. encrypted with the key safe)",
+    "art34_3_b": "Art 34(3)(b): measures taken since mean the high risk is no longer likely to materialise",
+    "art34_3_c": "Art 34(3)(c): telling each person would take disproportionate effort, so a public "
+                 "communication is made instead"}
+# The triage engine's risk levels (bot/domain/triage.py), as the ICO form's likelihood question reads.
+RISK_LEVELS = {"none": "no risk to people identified", "unlikely": "unlikely to result in a risk to people",
+               "risk": "likely to result in a risk to people, but not a high risk",
+               "high": "likely to result in a high risk to people"}
+REGIMES = {"uk-gdpr": "UK GDPR", "pecr": "PECR reg 5A", "eidas": "UK eIDAS Art 19 (24 hours)",
+           "nis": "NIS Regulations 2018", "processor": "UK GDPR Art 33(2) (processor)"}
+_SPECIAL = ("special_racial_ethnic", "special_political", "special_religious", "special_trade_union",
+            "special_sex_life", "special_sexual_orientation", "special_health", "genetic_biometric",
+            "criminal_offence")
+_PHISHING = ("Be careful with emails, texts and calls that mention this or ask for your details.",
+             "Do not click links or open files in messages you did not expect.")
+ADVICE: dict[str, tuple[str, ...]] = {
+    "credentials": ("Change your password for your account with us now.",
+                    "If you use the same password anywhere else, change it there too.",
+                    "Turn on two-step sign-in where you can."),
+    "identification_data": ("Change your password for your account with us.", *_PHISHING),
+    "economic_financial": ("Check your bank and card statements for payments you do not know about.",
+                           "If you see anything wrong, tell your bank straight away.",
+                           "Your bank will never ask you for your PIN or your full password."),
+    "official_documents": (
+        "Check your credit file for loans or accounts you did not open. You can do this for free.",
+        "If you think someone is using your details, tell the police and the office that issued the paper."),
+    "basic_identifiers": _PHISHING,
+    "location": ("If you are worried about your safety, tell the police. In an emergency, call 999.",),
+} | dict.fromkeys(_SPECIAL, ("If this news has upset you, please talk to us. We are here to help.",))
+HARMS: dict[str, str] = {
+    "credentials": "account takeover, including other accounts that share the password",
+    "identification_data": "access to accounts and identity fraud",
+    "economic_financial": "fraud and financial loss", "official_documents": "identity theft and fraud",
+    "basic_identifiers": "phishing, scams and unwanted contact",
+    "location": "risk to physical safety, such as stalking",
+    "genetic_biometric": "identity fraud that cannot be undone, and discrimination",
+    "criminal_offence": "discrimination and damage to reputation",
+} | dict.fromkeys(_SPECIAL[:7], "discrimination, distress and damage to reputation")
+_CONFIDENTIALITY = {
+    "trusted": "{some} were sent by mistake to an organisation that must keep them private.",
+    "known": "{some} were sent to or seen by people who should not have had them.",
+    "none": "{some} were left open to people who should not see them. "
+            "We have found no sign that anyone looked at them."}
+# fmt: on
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def advice_for(categories: Sequence[str]) -> list[str]:
+    """Concrete steps for the people affected that fit the data involved; phishing advice always fits."""
+    steps = [step for key in categories if isinstance(key, str) for step in ADVICE.get(key, ())]
+    return _unique([*steps, *_PHISHING[:1]])
+
+
+def harms_for(categories: Sequence[str]) -> list[str]:
+    return _unique([HARMS[key] for key in categories if key in HARMS])
+
+
+def addressee(subject_types: Sequence[str]) -> str:
+    kinds = _unique([_ADDRESSEES[s] for s in subject_types if s in _ADDRESSEES])
+    return f"Dear {kinds[0]}," if len(kinds) == 1 else "Hello,"
+
+
+def plain_nature(answers: Mapping[str, Any], some: str = "Some of your personal details") -> str:
+    """What happened, in words the people affected use, from the triage answers."""
+    types, said = _str_list(answers.get("breach_types")), []
+    if "confidentiality" in types:
+        unsure = "{some} may have been seen or taken by someone who should not have them."
+        said.append(_CONFIDENTIALITY.get(str(answers.get("exposure")), unsure))
+    if "integrity" in types:
+        said.append("{some} were changed without permission.")
+    if "availability" in types and answers.get("availability") == "lost":
+        said.append("{some} have been lost.")
+    elif "availability" in types:
+        said.append("For a time, we could not reach {lower}.")
+    text = " ".join(said) or "{some} were affected by a problem with our security."
+    return text.format(some=some, lower=some[:1].lower() + some[1:])
+
+
+# --- personal data in the ICO draft ------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)(?:\d[\s)-]{0,2}){9,10}(?!\d)")
+_NINO = re.compile(r"\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.I)
+_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s?\d[A-Z]{2}\b", re.I)
+_HOUSE = re.compile(r"(?:^|[\s,])(?:flat\s+)?\d{1,4}[a-z]?,?\s+[a-z]", re.I)
+
+
+def _digits(text: str | None) -> str:
+    digits = re.sub(r"\D", "", text or "")
+    return "0" + digits[2:] if digits.startswith("44") else digits
+
+
+def _luhn(number: str) -> bool:
+    total = sum(
+        d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(map(int, number[::-1]))
+    )
+    return total % 10 == 0
+
+
+def _found(text: str, own_emails: set[str], own_phones: set[str], own_postcodes: set[str]) -> list[str]:
+    kinds = []
+    if any(m.group().lower() not in own_emails for m in _EMAIL.finditer(text)):
+        kinds.append("an email address")
+    if any(len(d := _digits(m.group())) in (10, 11) and d not in own_phones for m in _PHONE.finditer(text)):
+        kinds.append("a phone number")
+    if any(
+        m.group(1).upper() not in {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"} for m in _NINO.finditer(text)
+    ):
+        kinds.append("a National Insurance number")
+    if any(13 <= len(d := _digits(m.group())) <= 19 and _luhn(d) for m in _CARD.finditer(text)):
+        kinds.append("a payment card number")
+    for m in _POSTCODE.finditer(text):
+        before = text[max(0, m.start() - 60) : m.start()].split("\n")[-1]
+        if re.sub(r"\s", "", m.group()).upper() not in own_postcodes and _HOUSE.search(before):
+            kinds.append("a home address")
+            break
+    return kinds
+
+
+def personal_data_warnings(ctx: NoticeContext) -> list[str]:
+    """The ICO form says not to include the personal data itself; the organisation's own contact
+    details belong in the report, so they are not flagged."""
+    org = ctx.org
+    own_emails = {org.dpo_email.strip().lower()} if org.dpo_email else set()
+    own_phones = {_digits(org.dpo_phone), _digits(ICO_HELPLINE)} - {""}
+    own_postcodes = {
+        re.sub(r"\s", "", m.group()).upper()
+        for text in (org.address, org.dpo_address)
+        for m in _POSTCODE.finditer(text or "")
+    }
+    fields = {
+        "title": ctx.title, "what happened": ctx.description, "how it was discovered": ctx.discovered_how,
+        "likely consequences": ctx.likely_consequences, "staff involvement": ctx.staff_involved,
+        "others told": ctx.others_told, "reasons for delay": ctx.delay_reasons,
+        "override reason": (ctx.override or {}).get("reason"),
+        "actions": "\n".join(str(a.get("text") or "") for a in ctx.actions),
+    }  # fmt: skip
+    found = [
+        f"{kind} in '{field}'"
+        for field, text in fields.items()
+        if isinstance(text, str)
+        for kind in _found(text, own_emails, own_phones, own_postcodes)
+    ]
+    if not found:
+        return []
+    return [
+        "This draft seems to contain personal data of the people affected ("
+        + ", ".join(found)
+        + "). The ICO asks you not to include it in the report: remove it before you send the report."
+    ]
+
+
+# --- which notices a breach needs ------------------------------------------------------------------
+
+
+def _is_processor(ctx: NoticeContext) -> bool:
+    # The assessment's role is per breach (a processor is a controller for its own staff data), so it
+    # wins over the organisation's standing profile.
+    role = (ctx.result or {}).get("role")
+    if role:
+        return role == "processor"
+    return ctx.org.is_processor or "processor" in ctx.regimes
+
+
+def _decided(ctx: NoticeContext, key: str) -> bool | None:
+    """The decision in force: the DPO's override wins over the computed one."""
+    if ctx.override is not None and isinstance(ctx.override.get(key), bool):
+        return bool(ctx.override[key])
+    value = (ctx.result or {}).get(key)
+    return value if isinstance(value, bool) else None
+
+
+def _risk_is_high(ctx: NoticeContext) -> bool:
+    return str((ctx.result or {}).get("risk") or "").lower() in _HIGH_RISK
+
+
+def applicable_kinds(ctx: NoticeContext) -> tuple[str, ...]:
+    processor = _is_processor(ctx)
+    kinds: set[str] = set()
+    if ctx.result is None and ctx.override is None:
+        # Not assessed yet: lean to caution, so the ICO draft is ready if the clock is running.
+        kinds.add("ico_report")
+    else:
+        individuals = _decided(ctx, "notify_individuals") is True
+        if _decided(ctx, "notify_ico") is not False and not processor:
+            kinds.add("ico_report")
+        if individuals:
+            kinds.add("individuals_notice")
+        if (ctx.result or {}).get("public_communication"):
+            kinds.add("public_communication")
+        if "pecr" in ctx.regimes and (individuals or _risk_is_high(ctx)):
+            kinds.add("pecr_subscriber_notice")
+    if processor:
+        kinds.add("controller_notice")
+    return tuple(kind for kind in NOTICE_KINDS if kind in kinds)
+
+
+# --- template helpers --------------------------------------------------------------------------------
+
+# A context variable rather than a closure so the Environment (and its compiled templates) can be cached
+# and shared across threads while each render still collects its own unknowns.
+_UNKNOWNS: ContextVar[list[str]] = ContextVar("notice_unknowns")
+
+
+def _record_unknown(what: str) -> str:
+    what = " ".join(str(what).replace("]", ")").split()) or "a detail"
+    found = _UNKNOWNS.get(None)
+    if found is not None and what.lower() not in (w.lower() for w in found):
+        found.append(what)
+    return UNKNOWN_MARKER.format(what=what)
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        # People type "none" or "null" into forms meaning "don't know"; it must not reach a draft.
+        return value.strip().lower() in {"", "none", "null"}
+    return isinstance(value, list | tuple | set | frozenset | Mapping) and not value
+
+
+def known(value: Any, what: str) -> Any:
+    """The value, or the unknown marker (recording ``what`` for the "Still to confirm" list)."""
+    return _record_unknown(what) if _is_blank(value) else value
+
+
+def yes_no(value: Any, what: str, yes: str = "Yes", no: str = "No") -> str:
+    if isinstance(value, bool):
+        return yes if value else no
+    return _record_unknown(what)
+
+
+def _as_london(value: datetime) -> datetime:
+    # Naive datetimes only arrive from stores that drop the offset; the project stores UTC.
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(LONDON)
+
+
+def london(value: Any, style: str = "datetime") -> Any:
+    """Mon 30 March 2026, 13:00 BST (or "Monday 30 March 2026" for style="date"); markers pass through."""
+    if not isinstance(value, datetime):
+        return value
+    local = _as_london(value)
+    if style == "date":
+        return f"{local:%A} {local.day} {local:%B %Y}"
+    return f"{local:%a} {local.day} {local:%B %Y}, {local:%H:%M} {local:%Z}"
+
+
+def _num(value: Any) -> Any:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _oneline(value: Any) -> Any:
+    return ", ".join(p.strip() for p in value.splitlines() if p.strip()) if isinstance(value, str) else value
+
+
+def _labels(table: Mapping[str, str]) -> Any:
+    def apply(keys: Any) -> list[str]:
+        if isinstance(keys, str) or not isinstance(keys, Sequence):
+            return []
+        return [table.get(k, str(k).replace("_", " ")) for k in keys]
+
+    return apply
+
+
+def _finalize(value: Any) -> Any:
+    # Last line of defence for templates (including organisations' own) that print a raw value.
+    if value is None:
+        return _record_unknown("a detail the template printed without a value")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return london(value)
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value) if value else _record_unknown("a list the template printed")
+    return value
+
+
+@lru_cache(maxsize=16)
+def _environment(search_path: tuple[str, ...]) -> ImmutableSandboxedEnvironment:
+    # The immutable sandbox also stops a template changing the answers or result it was given.
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(list(search_path)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_finalize,
+    )
+    env.globals.update(
+        known=known,
+        yes_no=yes_no,
+        london=london,
+        advice_for=advice_for,
+        harms_for=harms_for,
+        ICO_HELPLINE=ICO_HELPLINE,
+    )
+    env.filters.update(
+        london=london,
+        num=_num,
+        oneline=_oneline,
+        category_labels=_labels(CATEGORY_LABELS),
+        plain_categories=_labels(PLAIN_CATEGORIES),
+        subject_labels=_labels(SUBJECT_LABELS),
+        plain_subjects=_labels(PLAIN_SUBJECTS),
+    )
+    return env
+
+
+# --- facts the templates read -------------------------------------------------------------------------
+
+
+def _str_list(value: Any) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return []
+    return [str(v) for v in value if v]
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _actions(ctx: NoticeContext, planned: bool) -> list[dict[str, Any]]:
+    out = []
+    for action in ctx.actions:
+        text = action.get("text")
+        if bool(action.get("planned")) is planned and not _is_blank(text):
+            out.append({"text": str(text).strip(), "at": action.get("at"), "by": action.get("by")})
+    return out
+
+
+def _facts(ctx: NoticeContext) -> dict[str, Any]:
+    a = ctx.answers
+    deadline = ctx.aware_at + timedelta(hours=ICO_DEADLINE_HOURS)
+    protection = a.get("protection")
+    protection_text = PROTECTION.get(str(protection)) if protection else None
+    if protection_text and protection != "none" and isinstance(a.get("protection_intact"), bool):
+        protection_text += INTACT[a["protection_intact"]]
+    categories = _str_list(a.get("data_categories"))
+    return {
+        "follow_up": not _is_blank(ctx.ico_case_ref),
+        "processor": _is_processor(ctx),
+        "deadline": deadline,
+        "deadline_passed": ctx.now > deadline,
+        "hours_since_aware": max(0, int((ctx.now - ctx.aware_at).total_seconds() // 3600)),
+        "late": ctx.late or ctx.now > deadline,
+        "data_categories": categories,
+        "subject_types": _str_list(a.get("subject_types")),
+        "subjects_count": _count(a.get("subjects_count")),
+        "records_count": _count(a.get("records_count")),
+        "breach_types": [BREACH_TYPES.get(t, t) for t in _str_list(a.get("breach_types"))],
+        "cause": CAUSES.get(str(a.get("cause"))),
+        "protection": protection_text,
+        "exposure": EXPOSURE.get(str(a.get("exposure"))),
+        "recovered": a.get("recovered") if isinstance(a.get("recovered"), bool) else None,
+        "availability": AVAILABILITY.get(str(a.get("availability"))),
+        "media_coverage": a.get("media_coverage"),
+        "plain_nature": plain_nature(a),
+        "plain_nature_public": plain_nature(a, "Some personal details of the people affected"),
+        "regimes": [REGIMES.get(r, r) for r in ctx.regimes],
+        "actions_taken": _actions(ctx, planned=False),
+        "actions_planned": _actions(ctx, planned=True),
+        "addressee": addressee(_str_list(a.get("subject_types"))),
+        "contact_known": any(not _is_blank(v) for v in (ctx.org.dpo_email, ctx.org.dpo_phone)),
+    }
+
+
+def _decision(ctx: NoticeContext) -> dict[str, Any]:
+    result = ctx.result or {}
+    override = ctx.override or {}
+    severity = result.get("severity") if isinstance(result.get("severity"), Mapping) else None
+    exemption = result.get("exemption")
+    return {
+        "assessed": ctx.result is not None,
+        "computed_ico": result.get("notify_ico"),
+        "computed_individuals": result.get("notify_individuals"),
+        "override_ico": override.get("notify_ico"),
+        "override_individuals": override.get("notify_individuals"),
+        "notify_ico": _decided(ctx, "notify_ico"),
+        "notify_individuals": _decided(ctx, "notify_individuals"),
+        "public_communication": bool(result.get("public_communication")),
+        "exemption": exemption,
+        "exemption_text": EXEMPTIONS.get(str(exemption)) if exemption else None,
+        "risk": result.get("risk"),
+        "risk_text": RISK_LEVELS.get(str(result.get("risk")), str(result.get("risk")).replace("_", " "))
+        if result.get("risk")
+        else None,
+        "severity": dict(severity) if severity else None,
+        "reasons": _str_list(result.get("reasons")),
+        "missing": [str(m).replace("_", " ") for m in _str_list(result.get("missing"))],
+        "overridden": ctx.override is not None,
+    }
+
+
+# --- rendering -------------------------------------------------------------------------------------------
+
+
+def _failing_frame(exc: BaseException, fallback: str) -> tuple[str, int | None]:
+    """The innermost template file and line in the traceback (Jinja rewrites frames to template lines)."""
+    name, line = fallback, None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            name, line = Path(filename).name, tb.tb_lineno
+        tb = tb.tb_next
+    return name, line
+
+
+def _expression_path(node: nodes.Node) -> str | None:
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        base = _expression_path(node.node)
+        return f"{base}.{node.attr}" if base else None
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        base = _expression_path(node.node)
+        return f"{base}.{node.arg.value}" if base else None
+    return None
+
+
+def _undefined_path(env: jinja2.Environment, template: str, line: int | None, message: str) -> str:
+    """Turn Jinja's "'X object' has no attribute 'fax'" into the expression the author wrote: org.fax."""
+    match = re.search(r"'([^']+)' is undefined", message) or re.search(
+        r"has no (?:attribute|element) '([^']+)'", message
+    )
+    if not match:
+        return message
+    name = match.group(1)
+    try:
+        source = env.loader.get_source(env, template)[0] if env.loader else ""
+        tree = env.parse(source)
+    except jinja2.TemplateError:
+        return name
+    candidates = [
+        (n.lineno, path)
+        for n in tree.find_all((nodes.Getattr, nodes.Getitem))
+        if (getattr(n, "attr", None) == name or getattr(getattr(n, "arg", None), "value", None) == name)
+        and (path := _expression_path(n))
+    ]
+    on_line = [path for lineno, path in candidates if lineno == line]
+    return (on_line or [path for _, path in candidates] or [name])[0]
+
+
+def _render_template(env: jinja2.Environment, filename: str, variables: dict[str, Any]) -> str:
+    try:
+        return env.get_template(filename).render(**variables)
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateProblem(f"{filename}: template not found ({exc.name})") from exc
+    except jinja2.TemplateSyntaxError as exc:
+        where = Path(exc.filename).name if exc.filename else filename
+        raise TemplateProblem(f"{where}: syntax error on line {exc.lineno}: {exc.message}") from exc
+    except SecurityError as exc:
+        where, _ = _failing_frame(exc, filename)
+        attr = re.search(r"attribute '([^']+)'", str(exc))
+        what = f"access to attribute '{attr.group(1)}'" if attr else str(exc).rstrip(".")
+        raise TemplateProblem(f"{where}: {what} refused by the sandbox") from exc
+    except jinja2.UndefinedError as exc:
+        where, line = _failing_frame(exc, filename)
+        path = _undefined_path(env, where, line, str(exc))
+        raise TemplateProblem(f"{where}: undefined variable '{path}'") from exc
+    except Exception as exc:  # an organisation's template can fail in any way; say which one failed
+        where, line = _failing_frame(exc, filename)
+        raise TemplateProblem(f"{where}: line {line}: {type(exc).__name__}: {exc}") from exc
+
+
+def _kind_warnings(kind: str, ctx: NoticeContext) -> list[str]:
+    warnings = []
+    if ctx.result is None:
+        warnings.append("The breach has not been assessed yet: this draft leans to caution.")
+    elif kind not in applicable_kinds(ctx):
+        warnings.append(f"The current decision does not call for this draft ({KIND_TITLES[kind]}).")
+    if kind == "ico_report":
+        if _is_processor(ctx):
+            warnings.append("As a processor you tell the controller; the controller reports to the ICO.")
+        warnings.extend(personal_data_warnings(ctx))
+    return warnings
+
+
+def _preamble(unknowns: Sequence[str], warnings: Sequence[str]) -> str:
+    parts = [f"> **Warning:** {w}\n" for w in warnings]
+    if unknowns:
+        items = "".join(f"- {what}\n" for what in unknowns)
+        parts.append(
+            "## Still to confirm\n\nThese facts are not yet known. Confirm them, or send them "
+            f"later, before this draft is final:\n\n{items}"
+        )
+    return "\n".join(parts)
+
+
+_EMPTY_FIELD = re.compile(r"^[ \t]*[-*][ \t]+\*\*([^*\n]+)\*\*[ \t]*$", re.M)
+
+
+def render_notice(kind: str, ctx: NoticeContext, templates_dir: Path | None = None) -> RenderedNotice:
+    if kind not in NOTICE_KINDS:
+        raise ValueError(f"unknown notice kind {kind!r}; expected one of {', '.join(NOTICE_KINDS)}")
+    if templates_dir is not None and not Path(templates_dir).is_dir():
+        # Falling back to the defaults here would hide a misconfigured organisation behind plausible drafts.
+        raise TemplateProblem(f"{kind}.md.j2: templates directory {templates_dir} does not exist")
+    # A custom directory overrides the kinds it has; the project's templates fill in the rest.
+    search = (str(templates_dir),) if templates_dir else ()
+    env = _environment((*search, str(DEFAULT_TEMPLATES_DIR)))
+    variables = {
+        "kind": kind,
+        "ctx": ctx,
+        "org": ctx.org,
+        "answers": ctx.answers,
+        "result": ctx.result,
+        "override": ctx.override,
+        "facts": _facts(ctx),
+        "decision": _decision(ctx),
+    }
+    unknowns: list[str] = []
+    token = _UNKNOWNS.set(unknowns)
+    try:
+        body = _render_template(env, f"{kind}.md.j2", variables)
+    finally:
+        _UNKNOWNS.reset(token)
+    warnings = _kind_warnings(kind, ctx)
+    warnings += [f"The template left the field '{m}' empty." for m in _EMPTY_FIELD.findall(body)]
+    head, _, rest = body.lstrip("\n").partition("\n")
+    preamble = _preamble(unknowns, warnings)
+    if head.startswith("# ") and preamble:
+        markdown = f"{head}\n\n{preamble}\n{rest.lstrip(chr(10))}"
+    else:
+        markdown = f"{preamble}\n{body}" if preamble else body
+    markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
+    return RenderedNotice(
+        kind=kind,
+        title=f"{KIND_TITLES[kind]}: {ctx.ref}",
+        markdown=markdown,
+        unknowns=tuple(unknowns),
+        warnings=tuple(warnings),
+    )
