@@ -36,9 +36,7 @@ class Settings(BaseSettings):
     privacy_team_users: Annotated[tuple[str, ...], NoDecode] = Field(
         (), validation_alias=_env("BREACHBOT_PRIVACY_TEAM_USERS")
     )
-    privacy_team_usergroup: str | None = Field(
-        None, validation_alias=_env("BREACHBOT_PRIVACY_TEAM_USERGROUP")
-    )
+    privacy_team_usergroup: str | None = Field(None, validation_alias=_env("BREACHBOT_PRIVACY_TEAM_USERGROUP"))
     privacy_channel: str | None = Field(None, validation_alias=_env("BREACHBOT_PRIVACY_CHANNEL"))
     log_level: str = Field("INFO", validation_alias=_env("BREACHBOT_LOG_LEVEL"))
 

@@ -17,9 +17,7 @@ class Runtime:
     clock: Clock
 
 
-def start_runtime(
-    settings: Settings | None = None, clock: Clock | None = None, *, migrate: bool = True
-) -> Runtime:
+def start_runtime(settings: Settings | None = None, clock: Clock | None = None, *, migrate: bool = True) -> Runtime:
     chosen = settings or load_settings()
     database = Database(chosen.resolved_database_url)
     if migrate:

@@ -23,9 +23,7 @@ from bot.store import migrate
 from bot.store.models import Base
 from bot.store.session import Database, dispose_engine
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "BREACHBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("BREACHBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SKIP_POSTGRES = (
     f"PostgreSQL not reachable at {make_url(POSTGRES_ADMIN_URL).render_as_string()}: PostgreSQL tests skipped"
 )
@@ -47,9 +45,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     global _postgres_problem
     _postgres_problem = _probe_postgres()
     if _postgres_problem and os.environ.get("CI", "").lower() == "true":
-        pytest.exit(
-            f"CI=true and PostgreSQL is unreachable ({_postgres_problem}): failing the run", returncode=3
-        )
+        pytest.exit(f"CI=true and PostgreSQL is unreachable ({_postgres_problem}): failing the run", returncode=3)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -7,11 +7,27 @@ import logging
 import uuid
 from collections.abc import Sequence
 
-from bot.cli import db_commands, deadline, incidents, timeline
+from bot.cli import (
+    db_commands,
+    deadline,
+    incidents,
+    notices_commands,
+    org_commands,
+    timeline,
+    triage_commands,
+)
 from bot.cli.common import CliParser, fail
 from bot.errors import BreachbotError
 
-COMMAND_MODULES = (deadline, incidents, timeline, db_commands)
+COMMAND_MODULES = (
+    deadline,
+    incidents,
+    timeline,
+    triage_commands,
+    notices_commands,
+    org_commands,
+    db_commands,
+)
 
 log = logging.getLogger("breachbot")
 
@@ -38,6 +54,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A person gets one line and an id; the traceback goes to the log for whoever fixes it.
         error_id = uuid.uuid4().hex[:8]
         log.exception("unexpected error %s", error_id)
-        return fail(
-            f"unexpected error (id {error_id}); run with BREACHBOT_LOG_LEVEL=DEBUG to see the details"
-        )
+        return fail(f"unexpected error (id {error_id}); run with BREACHBOT_LOG_LEVEL=DEBUG to see the details")

@@ -13,12 +13,8 @@ from bot.timesource import SystemClock
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser("deadline", help="compute a regime's deadline from the awareness time")
     parser.add_argument("--aware-at", required=True, help='when you became aware, e.g. "27/03/2026 12:00"')
-    parser.add_argument(
-        "--tz", default="Europe/London", help="zone for times without one (default Europe/London)"
-    )
-    parser.add_argument(
-        "--regime", default="uk-gdpr", help="uk-gdpr (default), pecr, eidas, nis or processor"
-    )
+    parser.add_argument("--tz", default="Europe/London", help="zone for times without one (default Europe/London)")
+    parser.add_argument("--regime", default="uk-gdpr", help="uk-gdpr (default), pecr, eidas, nis or processor")
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 

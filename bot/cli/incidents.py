@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
+from bot.cli import incident_records
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
 from bot.domain.clock import format_local
 from bot.domain.timeparse import load_zone, parse_instant
@@ -18,9 +19,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
     opener = sub.add_parser("open", help="open an incident and start its clocks")
     opener.add_argument("--title", required=True)
-    opener.add_argument(
-        "--aware-at", required=True, help='when the organisation became aware, e.g. "27/03/2026 12:00"'
-    )
+    opener.add_argument("--aware-at", required=True, help='when the organisation became aware, e.g. "27/03/2026 12:00"')
     opener.add_argument("--tz", default=None, help="zone for times without one (default BREACHBOT_TIMEZONE)")
     opener.add_argument(
         "--regime", action="append", default=[], help="uk-gdpr, pecr, eidas, nis, processor (repeatable)"
@@ -28,13 +27,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     opener.add_argument("--description", help="what happened")
     opener.add_argument("--occurred-at", help="when it happened, if known")
     opener.add_argument("--discovered-how", help="how it was discovered")
-    opener.add_argument(
-        "--processor", action="store_true", help="the data is processed for another controller"
-    )
+    opener.add_argument("--processor", action="store_true", help="the data is processed for another controller")
     opener.add_argument("--controller", help="the controller to tell (for a processor)")
-    opener.add_argument(
-        "--near-miss", action="store_true", help="record a near miss: no personal data was compromised"
-    )
+    opener.add_argument("--near-miss", action="store_true", help="record a near miss: no personal data was compromised")
     opener.add_argument("--as", dest="actor", help="who is reporting (default: your user name)")
     add_json_flag(opener)
     opener.set_defaults(handler=open_incident)
@@ -70,6 +65,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     delay.add_argument("--as", dest="actor")
     add_json_flag(delay)
     delay.set_defaults(handler=delay_reasons)
+    incident_records.register_incident_actions(sub)
 
 
 def _optional_time(text: str | None, zone: str, now: datetime) -> datetime | None:
@@ -100,15 +96,12 @@ def open_incident(args: argparse.Namespace) -> int:
         for clock in data["deadlines"]:
             if clock["deadline"]:
                 due = format_local(datetime.fromisoformat(clock["deadline"]), rt.settings.zone)
-                lines.append(
-                    f"  {clock['label']}: report to {clock['report_to']} by {due} ({clock['time_left']})"
-                )
+                lines.append(f"  {clock['label']}: report to {clock['report_to']} by {due} ({clock['time_left']})")
             else:
                 lines.append(f"  {clock['label']}: tell {clock['report_to']} without undue delay")
         if data["late"]:
             lines.append(
-                "  LATE: record the reasons for delay: "
-                f"breachbot incident delay-reasons {data['ref']} --reason ..."
+                f"  LATE: record the reasons for delay: breachbot incident delay-reasons {data['ref']} --reason ..."
             )
     emit(args, {"ref": data["ref"], "deadlines": data["deadlines"], "late": data["late"]}, "\n".join(lines))
     return 0
@@ -185,9 +178,7 @@ def delay_reasons(args: argparse.Namespace) -> int:
     rt = runtime()
     now = rt.clock.now()
     with rt.database.unit_of_work() as session:
-        incident = service.record_delay_reasons(
-            session, args.ref, args.reason, actor=actor_name(args), now=now
-        )
+        incident = service.record_delay_reasons(session, args.ref, args.reason, actor=actor_name(args), now=now)
         ref = incident.ref
     emit(args, {"ref": ref, "ok": True}, f"{ref}: reasons for delay recorded")
     return 0

@@ -52,13 +52,10 @@ def show(args: argparse.Namespace) -> int:
     lines = [f"{ref} timeline ({len(rows)} events)"]
     for row, event in zip(rows, events, strict=True):
         lines.append(
-            f"{row['seq']:>3}  {format_local(event.at, zone)}  {row['actor']}  "
-            f"[{row['kind']}]  {row['summary']}"
+            f"{row['seq']:>3}  {format_local(event.at, zone)}  {row['actor']}  [{row['kind']}]  {row['summary']}"
         )
     lines.append(
-        "Integrity: verified"
-        if report.ok
-        else "Integrity: FAILED: " + "; ".join(p.problem for p in report.problems)
+        "Integrity: verified" if report.ok else "Integrity: FAILED: " + "; ".join(p.problem for p in report.problems)
     )
     emit(args, {"ref": ref, "events": rows, "integrity": report.to_dict()}, "\n".join(lines))
     return 0

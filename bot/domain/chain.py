@@ -52,9 +52,7 @@ class ChainProblem:
     problem: str
 
 
-def verify_chain(
-    events: Iterable[ChainedEvent], *, head_hash: str | None, head_count: int
-) -> list[ChainProblem]:
+def verify_chain(events: Iterable[ChainedEvent], *, head_hash: str | None, head_count: int) -> list[ChainProblem]:
     """Every way the stored chain disagrees with itself or with the head kept on the incident."""
     problems: list[ChainProblem] = []
     expected_prev = GENESIS

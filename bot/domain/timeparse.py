@@ -36,9 +36,7 @@ def load_zone(name: str) -> ZoneInfo:
         raise TimeInputError(f"unknown time zone {name!r}: use a name like Europe/London") from None
 
 
-def parse_instant(
-    text: str, *, zone: str | tzinfo = "Europe/London", now: datetime | None = None
-) -> datetime:
+def parse_instant(text: str, *, zone: str | tzinfo = "Europe/London", now: datetime | None = None) -> datetime:
     """Read a person's date and time; return it as aware UTC, or raise TimeInputError saying why."""
     raw = (text or "").strip()
     if not raw:
@@ -56,9 +54,7 @@ def parse_instant(
         raise TimeInputError(f"{raw!r} is before {EARLIEST_YEAR}: check the year")
     current = (now or datetime.now(UTC)).astimezone(UTC)
     if instant > current:
-        raise TimeInputError(
-            f"{raw!r} is in the future: awareness and occurrence times must already have happened"
-        )
+        raise TimeInputError(f"{raw!r} is in the future: awareness and occurrence times must already have happened")
     return instant
 
 
@@ -98,8 +94,7 @@ def _tzinfos(name: str | None, offset: int | None) -> tzinfo | int | None:
     if seconds is None:
         # Returning None would make dateutil hand back a naive time, silently read in the default zone.
         raise TimeInputError(
-            f"Breachbot does not know the time zone {name!r}: "
-            "use GMT, BST, UTC, Z or an offset such as +01:00"
+            f"Breachbot does not know the time zone {name!r}: use GMT, BST, UTC, Z or an offset such as +01:00"
         )
     return tz.tzoffset(name.upper(), seconds)
 

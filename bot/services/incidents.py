@@ -143,9 +143,7 @@ def open_incident(session: Session, draft: IncidentDraft, *, actor: str, now: da
     try:
         session.flush()
     except IntegrityError:
-        raise InvalidIncident(
-            "that report was already received and is being stored: try again shortly"
-        ) from None
+        raise InvalidIncident("that report was already received and is being stored: try again shortly") from None
     append_event(
         session,
         incident,
@@ -302,3 +300,37 @@ def describe(incident: Incident, *, now: datetime, zone: ZoneInfo = LONDON) -> d
         "created_at": incident.created_at.isoformat(),
         "deadlines": clocks,
     }
+
+
+def record_slack_setup(
+    session: Session,
+    ref: str,
+    *,
+    summary: str,
+    actor: str,
+    now: datetime,
+    channel_id: str | None = None,
+    summary_ts: str | None = None,
+    failed: bool = False,
+) -> Incident:
+    """Note a step of the incident's Slack setup (its channel, its pinned summary, or a failure) on the
+    timeline, keeping where the incident lives in Slack on the incident itself."""
+    incident = get_incident(session, ref, lock=True)
+    after: dict[str, Any] = {}
+    if channel_id is not None:
+        incident.slack_channel_id = channel_id
+        after["slack_channel_id"] = channel_id
+    if summary_ts is not None:
+        incident.slack_summary_ts = summary_ts
+        after["slack_summary_ts"] = summary_ts
+    incident.updated_at = now
+    append_event(
+        session,
+        incident,
+        actor=actor,
+        kind="slack_setup_failed" if failed else "slack_setup",
+        summary=summary,
+        at=now,
+        after=after or None,
+    )
+    return incident

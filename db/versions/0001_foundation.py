@@ -119,9 +119,7 @@ def upgrade() -> None:
         ),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["incident_id"], ["incident.id"], name=op.f("fk_timeline_event_incident_id_incident")
-        ),
+        sa.ForeignKeyConstraint(["incident_id"], ["incident.id"], name=op.f("fk_timeline_event_incident_id_incident")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_timeline_event")),
         sa.UniqueConstraint("incident_id", "seq", name=op.f("uq_timeline_event_incident_id_seq")),
     )

@@ -47,9 +47,7 @@ def test_deadline_for_other_regimes_and_zones(capsys: pytest.CaptureFixture[str]
     assert code == 0 and data["hours"] == 24
     assert data["deadline"] == "2026-07-02T09:00:00+00:00"
     assert data["deadline_local"] == "2026-07-02T09:00:00+00:00"
-    code, out, _ = run(
-        capsys, "deadline", "--aware-at", "01/07/2026 09:00", "--regime", "processor", "--json"
-    )
+    code, out, _ = run(capsys, "deadline", "--aware-at", "01/07/2026 09:00", "--regime", "processor", "--json")
     data = json.loads(out)
     assert code == 0 and data["hours"] is None and data["deadline"] is None
 
@@ -72,9 +70,7 @@ def test_deadline_not_yet_overdue(capsys: pytest.CaptureFixture[str]) -> None:
         (["frobnicate"], "invalid choice"),
     ],
 )
-def test_bad_input_is_one_line_on_stderr(
-    capsys: pytest.CaptureFixture[str], argv: list[str], says: str
-) -> None:
+def test_bad_input_is_one_line_on_stderr(capsys: pytest.CaptureFixture[str], argv: list[str], says: str) -> None:
     code, out, err = run(capsys, *argv)
     assert code != 0
     assert out == ""
@@ -116,9 +112,7 @@ def test_incident_lifecycle(db_env: Database, capsys: pytest.CaptureFixture[str]
     code, out, _ = run(capsys, "incident", "list", "--open", "--json")
     assert next(row["ref"] for row in json.loads(out)) == ref
 
-    code, out, _ = run(
-        capsys, "incident", "update", ref, "Recipient confirmed deletion", "--as", "dpo@example"
-    )
+    code, out, _ = run(capsys, "incident", "update", ref, "Recipient confirmed deletion", "--as", "dpo@example")
     assert code == 0
 
     code, out, _ = run(capsys, "incident", "show", ref, "--json")
@@ -142,9 +136,7 @@ def test_late_incident_asks_for_reasons(db_env: Database, capsys: pytest.Capture
     code, out, _ = run(capsys, "incident", "open", "--title", "Old", "--aware-at", "01/11/2026 10:00")
     assert code == 0 and "LATE" in out
     ref = out.split()[0]
-    code, out, _ = run(
-        capsys, "incident", "delay-reasons", ref, "--reason", "Supplier told us late", "--json"
-    )
+    code, out, _ = run(capsys, "incident", "delay-reasons", ref, "--reason", "Supplier told us late", "--json")
     assert code == 0 and json.loads(out)["ok"]
 
 

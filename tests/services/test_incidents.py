@@ -94,9 +94,7 @@ def test_bad_input_is_refused_and_nothing_is_written(database: Database, fields:
 
 
 def test_unicode_and_control_characters_are_kept_safely(database: Database) -> None:
-    ref = open_one(
-        database, title="Fuite de données — 顧客リスト 🙂\x00", description="Zoë's list <!channel>"
-    )
+    ref = open_one(database, title="Fuite de données — 顧客リスト 🙂\x00", description="Zoë's list <!channel>")
     with database.unit_of_work() as session:
         incident = service.get_incident(session, ref)
         assert incident.title == "Fuite de données — 顧客リスト 🙂"
@@ -106,9 +104,7 @@ def test_unicode_and_control_characters_are_kept_safely(database: Database) -> N
 def test_close_records_the_reason_once(database: Database) -> None:
     ref = open_one(database)
     with database.unit_of_work() as session:
-        service.close_incident(
-            session, ref, reason="False alarm: no data left the building", actor="DPO", now=NOW
-        )
+        service.close_incident(session, ref, reason="False alarm: no data left the building", actor="DPO", now=NOW)
     with database.unit_of_work() as session:
         again = service.close_incident(session, ref, reason="again", actor="DPO", now=NOW)
         assert again.close_reason == "False alarm: no data left the building"

@@ -1,17 +1,23 @@
 """Every table, imported here so that Base.metadata (and so Alembic) sees them all."""
 
+from bot.store.models.assessment import Assessment, Override
 from bot.store.models.base import Base, JSONType, UTCDateTime
 from bot.store.models.incident import Incident, RefCounter, Status
+from bot.store.models.notice import NoticeDraft, RemedialAction
 from bot.store.models.org import Organisation
 from bot.store.models.timeline import AppendOnlyViolation, TimelineEvent
 
 __all__ = [
     "AppendOnlyViolation",
+    "Assessment",
     "Base",
     "Incident",
     "JSONType",
+    "NoticeDraft",
     "Organisation",
+    "Override",
     "RefCounter",
+    "RemedialAction",
     "Status",
     "TimelineEvent",
     "UTCDateTime",

@@ -49,6 +49,13 @@ class Incident(Base):
     # A caller-chosen key (e.g. a Slack view id) so that a retried or double-clicked submission
     # finds the incident it already made instead of making a second one.
     source_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Facts the ICO form and the register ask for that the triage answers do not cover.
+    likely_consequences: Mapped[str | None] = mapped_column(Text)
+    staff_involved: Mapped[str | None] = mapped_column(Text)
+    cyber_incident: Mapped[bool | None] = mapped_column(Boolean)
+    others_told: Mapped[str | None] = mapped_column(Text)
+    individuals_told_at: Mapped[datetime | None]
+    individuals_told_how: Mapped[str | None] = mapped_column(Text)
     # Where the incident lives in Slack: its private channel and the pinned summary message.
     slack_channel_id: Mapped[str | None] = mapped_column(String(40))
     slack_summary_ts: Mapped[str | None] = mapped_column(String(40))

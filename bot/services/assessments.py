@@ -1,0 +1,227 @@
+"""Recording triage on an incident: versioned assessments, DPO overrides, and the decision in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain import triage
+from bot.errors import BreachbotError
+from bot.services.incidents import TEXT_LIMIT, get_incident
+from bot.services.timeline import append_event
+from bot.store.models import Assessment, Incident, Override, Status
+
+JUSTIFICATION_MINIMUM = 20
+
+
+class InvalidAnswers(BreachbotError):
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        super().__init__(message)
+
+
+class InvalidOverride(BreachbotError):
+    pass
+
+
+def compute(raw_answers: Any, *, processor: bool = False) -> tuple[triage.TriageAnswers, triage.TriageResult]:
+    """Validate answers and run the engine, without touching any incident."""
+    if not isinstance(raw_answers, dict):
+        raise InvalidAnswers("answers", "the answers must be a JSON object of question keys to answers")
+    try:
+        answers = triage.parse_answers(raw_answers)
+    except triage.AnswersError as problem:
+        raise InvalidAnswers(problem.key, str(problem)) from None
+    return answers, triage.assess(answers, processor=processor)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What is in force for an incident: the newest computed result, and any override beside it."""
+
+    assessment: Assessment | None
+    override: Override | None
+
+    @property
+    def notify_ico(self) -> bool | None:
+        if self.override is not None:
+            return self.override.notify_ico
+        return None if self.assessment is None else bool(self.assessment.result["notify_ico"])
+
+    @property
+    def notify_individuals(self) -> bool | None:
+        if self.override is not None:
+            return self.override.notify_individuals
+        return None if self.assessment is None else bool(self.assessment.result["notify_individuals"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.assessment.version if self.assessment else None,
+            "computed": self.assessment.result if self.assessment else None,
+            "answers": self.assessment.answers if self.assessment else None,
+            "assessed_by": self.assessment.answered_by if self.assessment else None,
+            "assessed_at": self.assessment.created_at.isoformat() if self.assessment else None,
+            "override": override_dict(self.override),
+            "effective": {"notify_ico": self.notify_ico, "notify_individuals": self.notify_individuals},
+        }
+
+
+def override_dict(override: Override | None) -> dict[str, Any] | None:
+    if override is None:
+        return None
+    return {
+        "notify_ico": override.notify_ico,
+        "notify_individuals": override.notify_individuals,
+        "reason": override.justification,
+        "by": override.decided_by,
+        "at": override.created_at.isoformat(),
+    }
+
+
+def latest_assessment(session: Session, incident: Incident) -> Assessment | None:
+    return session.scalar(
+        select(Assessment).where(Assessment.incident_id == incident.id).order_by(Assessment.version.desc()).limit(1)
+    )
+
+
+def current_decision(session: Session, incident: Incident) -> Decision:
+    assessment = latest_assessment(session, incident)
+    override = None
+    if assessment is not None:
+        # An override answers one assessment; new facts mean a new assessment the DPO looks at afresh.
+        override = session.scalar(
+            select(Override).where(Override.assessment_id == assessment.id).order_by(Override.id.desc()).limit(1)
+        )
+    return Decision(assessment=assessment, override=override)
+
+
+def history(session: Session, incident: Incident) -> list[Assessment]:
+    return list(
+        session.scalars(select(Assessment).where(Assessment.incident_id == incident.id).order_by(Assessment.version))
+    )
+
+
+def _decision_sentence(notify_ico: bool, notify_individuals: bool, public: bool = False) -> str:
+    if notify_individuals:
+        return "notify the ICO and tell the people affected"
+    if notify_ico and public:
+        return "notify the ICO and make a public communication instead of telling people one by one"
+    if notify_ico:
+        return "notify the ICO; the people affected need not be told directly"
+    return "record in the breach register only; do not notify the ICO"
+
+
+def record_assessment(session: Session, ref: str, raw_answers: Any, *, actor: str, now: datetime) -> Assessment:
+    incident = get_incident(session, ref, lock=True)
+    answers, result = compute(raw_answers, processor=incident.is_processor)
+    previous = latest_assessment(session, incident)
+    stored_answers = triage.answers_to_dict(answers)
+    result_dict = result.to_dict()
+    if previous is not None and previous.answers == stored_answers and previous.rules_version == result.rules_version:
+        # The same answers submitted twice (a double click, a retried request) are one assessment.
+        return previous
+    assessment = Assessment(
+        incident_id=incident.id,
+        version=(previous.version + 1) if previous else 1,
+        answers=stored_answers,
+        result=result_dict,
+        rules_version=result.rules_version,
+        answered_by=actor,
+        created_at=now,
+    )
+    session.add(assessment)
+    session.flush()
+    if incident.status == Status.OPEN.value:
+        incident.status = Status.ASSESSED.value
+    incident.updated_at = now
+    if result.role == "processor":
+        decision = "tell the controller without undue delay (UK GDPR Art 33(2))"
+    else:
+        decision = _decision_sentence(result.notify_ico, result.notify_individuals, result.public_communication)
+    summary = (
+        f"Triage v{assessment.version}: {decision}. Severity {result.severity.band} "
+        f"({result.severity.score:g}). Reasons: {' '.join(result.reasons)}"
+    )
+    if result.missing:
+        summary += f" Still unknown: {', '.join(result.missing)}."
+    append_event(
+        session,
+        incident,
+        actor=actor,
+        kind="assessed",
+        summary=summary,
+        at=now,
+        before={"version": previous.version, "result": previous.result} if previous else None,
+        after={"version": assessment.version, "answers": stored_answers, "result": result_dict},
+    )
+    return assessment
+
+
+def record_override(
+    session: Session,
+    ref: str,
+    *,
+    notify_ico: bool,
+    notify_individuals: bool,
+    justification: str,
+    actor: str,
+    now: datetime,
+) -> Override:
+    incident = get_incident(session, ref, lock=True)
+    assessment = latest_assessment(session, incident)
+    if assessment is None:
+        raise InvalidOverride(f"{incident.ref} has no triage yet: record an assessment before overriding it")
+    reason = " ".join((justification or "").split())
+    if len(reason) < JUSTIFICATION_MINIMUM:
+        raise InvalidOverride(
+            "an override needs a written justification the ICO could read "
+            f"(at least {JUSTIFICATION_MINIMUM} characters): say why the computed decision is wrong"
+        )
+    if len(reason) > TEXT_LIMIT:
+        raise InvalidOverride(f"the justification is too long (at most {TEXT_LIMIT:,} characters)")
+    if notify_individuals and not notify_ico and not incident.is_processor:
+        raise InvalidOverride(
+            "telling the individuals implies a risk the ICO must hear of too: "
+            "override to notify the ICO as well, or not to tell the individuals"
+        )
+    current = current_decision(session, incident)
+    if (
+        current.override is not None
+        and current.override.notify_ico == notify_ico
+        and current.override.notify_individuals == notify_individuals
+        and current.override.justification == reason
+    ):
+        return current.override
+    override = Override(
+        incident_id=incident.id,
+        assessment_id=assessment.id,
+        notify_ico=notify_ico,
+        notify_individuals=notify_individuals,
+        justification=reason,
+        decided_by=actor,
+        created_at=now,
+    )
+    session.add(override)
+    session.flush()
+    incident.updated_at = now
+    computed = assessment.result
+    append_event(
+        session,
+        incident,
+        actor=actor,
+        kind="override",
+        summary=(
+            f"Decision overridden on triage v{assessment.version}: "
+            f"{_decision_sentence(notify_ico, notify_individuals)} "
+            f"(computed: {_decision_sentence(computed['notify_ico'], computed['notify_individuals'])}). "
+            f"Justification: {reason}"
+        ),
+        at=now,
+        before={"notify_ico": computed["notify_ico"], "notify_individuals": computed["notify_individuals"]},
+        after={"notify_ico": notify_ico, "notify_individuals": notify_individuals, "justification": reason},
+    )
+    return override

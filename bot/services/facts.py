@@ -1,0 +1,64 @@
+"""Facts about an incident beyond the triage answers: what the ICO form and the register ask for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.services.incidents import TEXT_LIMIT, InvalidIncident, get_incident
+from bot.services.timeline import append_event
+from bot.store.models import Incident
+
+TEXT_FACTS = {
+    "likely_consequences": "the likely consequences",
+    "staff_involved": "staff involvement and their data protection training",
+    "others_told": "who else has been told (police, other regulators, media)",
+    "individuals_told_how": "how the people affected were told",
+}
+
+
+def set_facts(session: Session, ref: str, changes: dict[str, Any], *, actor: str, now: datetime) -> Incident:
+    """Update any of the facts; each change is one timeline event with before and after values."""
+    incident = get_incident(session, ref, lock=True)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key in TEXT_FACTS:
+            cleaned = " ".join(str(value).replace("\x00", "").split())
+            if len(cleaned) > TEXT_LIMIT:
+                raise InvalidIncident(f"{TEXT_FACTS[key]} is too long (at most {TEXT_LIMIT:,} characters)")
+            value = cleaned or None
+        elif key == "cyber_incident":
+            if not isinstance(value, bool):
+                raise InvalidIncident("cyber_incident must be yes or no")
+        elif key == "individuals_told_at":
+            if not isinstance(value, datetime) or value.tzinfo is None:
+                raise InvalidIncident("when the people were told must be a date and time")
+            if value > now:
+                raise InvalidIncident("when the people were told cannot be in the future")
+        else:
+            raise InvalidIncident(f"unknown fact {key!r}")
+        current = getattr(incident, key)
+        if current != value:
+            before[key] = current
+            after[key] = value
+            setattr(incident, key, value)
+    if not after:
+        return incident
+    incident.updated_at = now
+    described = "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in after.items())
+    append_event(
+        session,
+        incident,
+        actor=actor,
+        kind="facts",
+        summary=f"Facts recorded: {described}",
+        at=now,
+        before=before,
+        after=after,
+    )
+    return incident

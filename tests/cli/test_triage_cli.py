@@ -1,0 +1,116 @@
+"""`breachbot triage`: compute, record, override, and refuse bad answers by key."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.store.session import Database
+from tests.cli.test_cli import run
+
+CONTRACT_KEYS = {
+    "record",
+    "notify_ico",
+    "notify_individuals",
+    "public_communication",
+    "exemption",
+    "severity",
+    "reasons",
+    "missing",
+}
+
+
+def write(tmp_path: Path, answers: object, name: str = "answers.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    return str(path)
+
+
+def test_compute_only_prints_the_contract_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = write(tmp_path, {"personal_data": True, "data_categories": ["special_health"], "exposure": "unknown"})
+    code, out, err = run(capsys, "triage", "--answers", answers, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert set(result) >= CONTRACT_KEYS
+    assert result["record"] is True
+    assert set(result["severity"]) >= {"score", "band", "dpc", "ei", "cb"}
+    assert result["reasons"] and isinstance(result["missing"], list)
+
+
+@pytest.mark.parametrize(
+    ("answers", "key"),
+    [
+        ({"data_categories": ["heatlh"]}, "data_categories"),
+        ({"subjects_count": -1}, "subjects_count"),
+        ({"subjects_count": "many"}, "subjects_count"),
+        ({"protection_intact": "yes"}, "protection_intact"),
+    ],
+)
+def test_bad_answers_are_refused_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], answers: dict, key: str
+) -> None:
+    code, out, err = run(capsys, "triage", "--answers", write(tmp_path, answers), "--json")
+    assert code != 0 and out == ""
+    assert key in err and len(err.splitlines()) == 1
+
+
+def test_unreadable_answers_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    code, _, err = run(capsys, "triage", "--answers", str(broken))
+    assert code != 0 and "not valid JSON" in err
+    code, _, err = run(capsys, "triage", "--answers", str(tmp_path / "missing.json"))
+    assert code != 0 and "no answers file" in err
+
+
+def test_record_then_override_on_an_incident(
+    db_env: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aware = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%MZ")
+    _, out, _ = run(capsys, "incident", "open", "--title", "Wrong recipient", "--aware-at", aware)
+    ref = out.split()[0]
+    low = {
+        "personal_data": True,
+        "data_categories": ["basic_identifiers"],
+        "subjects_count": 1,
+        "exposure": "trusted",
+        "recovered": True,
+        "breach_types": ["confidentiality"],
+        "cause": "accidental",
+        "protection": "none",
+        "availability": "not_affected",
+        "impact_on_people": "none",
+    }
+    code, out, err = run(capsys, "triage", ref, "--answers", write(tmp_path, low), "--json")
+    assert code == 0, err
+    recorded = json.loads(out)
+    assert recorded["version"] == 1 and recorded["computed"]["notify_ico"] is False
+
+    code, out, err = run(
+        capsys,
+        "triage",
+        ref,
+        "--override",
+        "notify",
+        "--individuals",
+        "no",
+        "--reason",
+        "Recipient is a competitor; we cannot rely on their deletion.",
+        "--json",
+    )
+    assert code == 0, err
+    overridden = json.loads(out)
+    assert overridden["computed"]["notify_ico"] is False
+    assert overridden["effective"]["notify_ico"] is True
+    assert overridden["override"]["reason"].startswith("Recipient is a competitor")
+
+    code, out, _ = run(capsys, "triage", ref)
+    assert code == 0 and "OVERRIDDEN" in out
+
+    code, _, err = run(capsys, "triage", ref, "--override", "notify", "--individuals", "no", "--reason", "short")
+    assert code != 0 and "justification" in err
+    code, _, err = run(capsys, "triage", ref, "--override", "notify")
+    assert code != 0 and "--individuals" in err
