@@ -245,9 +245,7 @@ def _digits(text: str | None) -> str:
 
 
 def _luhn(number: str) -> bool:
-    total = sum(
-        d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(map(int, number[::-1]))
-    )
+    total = sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(map(int, number[::-1])))
     return total % 10 == 0
 
 
@@ -257,9 +255,7 @@ def _found(text: str, own_emails: set[str], own_phones: set[str], own_postcodes:
         kinds.append("an email address")
     if any(len(d := _digits(m.group())) in (10, 11) and d not in own_phones for m in _PHONE.finditer(text)):
         kinds.append("a phone number")
-    if any(
-        m.group(1).upper() not in {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"} for m in _NINO.finditer(text)
-    ):
+    if any(m.group(1).upper() not in {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"} for m in _NINO.finditer(text)):
         kinds.append("a National Insurance number")
     if any(13 <= len(d := _digits(m.group())) <= 19 and _luhn(d) for m in _CARD.finditer(text)):
         kinds.append("a payment card number")

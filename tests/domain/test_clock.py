@@ -108,9 +108,7 @@ local_times = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(20
 
 @settings(max_examples=400, deadline=None)
 @given(local=local_times, regime=st.sampled_from(["uk-gdpr", "pecr", "eidas", "nis"]))
-def test_deadline_is_exact_elapsed_hours_and_displays_right_across_clock_changes(
-    local: datetime, regime: str
-) -> None:
+def test_deadline_is_exact_elapsed_hours_and_displays_right_across_clock_changes(local: datetime, regime: str) -> None:
     local = local.replace(second=0, microsecond=0)
     london_local = local.replace(tzinfo=LONDON)
     assume(tz.datetime_exists(london_local) and not tz.datetime_ambiguous(london_local))

@@ -52,9 +52,7 @@ TAKEN = {
     "planned": False,
 }
 PLANNED = {"text": "We will check mailing lists before each send.", "at": None, "by": None, "planned": True}
-DESCRIPTION = (
-    "An email to our customers went to the wrong list. It showed the email addresses of other customers."
-)
+DESCRIPTION = "An email to our customers went to the wrong list. It showed the email addresses of other customers."
 CONSEQUENCES = "You may get more scam emails. Someone could try to trick you into paying them."
 
 
@@ -165,9 +163,7 @@ def test_notices_to_people_hold_every_art_34_2_element(outcome: str, kind: str) 
     assert TAKEN["text"] in section(md, "## What we have done")
     contact = md[md.index("## Contact us") if "## Contact us" in md else md.index("## Where to get more") :]
     assert "Priya Shah" in contact and "dpo@acme.example" in contact
-    steps = md[
-        md.index("## What you can do") if "## What you can do" in md else md.index("## What we recommend") :
-    ]
+    steps = md[md.index("## What you can do") if "## What you can do" in md else md.index("## What we recommend") :]
     assert "Check your bank and card statements" in steps  # fits financial data
     assert "Be careful with emails, texts and calls" in steps  # fits contact details
 
@@ -184,9 +180,7 @@ def test_controller_notice_for_a_processor() -> None:
     assert md.startswith("# Personal data breach notice to Northern Water plc")
     assert "Article 33(2)" in md and "Article 33(4)" in md and "without undue delay" in md
     assert "Basic personal identifiers" in section(md, "## Your data and the people involved")
-    assert "Priya Shah" in section(md, "## Contact point") and TAKEN["text"] in section(
-        md, "## What we have done"
-    )
+    assert "Priya Shah" in section(md, "## Contact point") and TAKEN["text"] in section(md, "## What we have done")
     assert "processor" in render_notice("ico_report", ctx).warnings[-1]
 
 
@@ -208,9 +202,7 @@ def test_override_wins_and_is_shown_beside_the_computed_decision() -> None:
     }
     ctx = make_ctx(override=override)
     assert applicable_kinds(ctx) == ("ico_report",)
-    decision = section(
-        render_notice("ico_report", ctx).markdown, "## Assessment and decision (internal record)"
-    )
+    decision = section(render_notice("ico_report", ctx).markdown, "## Assessment and decision (internal record)")
     assert "**Tell the people affected:** computed Yes · DPO decision No · in force No" in decision
     assert "Only work addresses went out." in decision and "Sat 28 March 2026, 10:00 GMT" in decision
 
@@ -218,9 +210,7 @@ def test_override_wins_and_is_shown_beside_the_computed_decision() -> None:
 def test_pecr_notice_when_risk_is_high() -> None:
     ctx = make_ctx(regimes=("uk-gdpr", "pecr"), result=result(True, False, risk="high"))
     assert "pecr_subscriber_notice" in applicable_kinds(ctx)
-    assert "pecr_subscriber_notice" not in applicable_kinds(
-        make_ctx(regimes=("pecr",), result=result(True, False))
-    )
+    assert "pecr_subscriber_notice" not in applicable_kinds(make_ctx(regimes=("pecr",), result=result(True, False)))
 
 
 def test_dates_in_london_time_across_the_clock_change() -> None:
@@ -233,23 +223,17 @@ def test_late_report_has_reasons_for_delay_and_follow_up_quotes_case_ref() -> No
     on_time = render_notice("ico_report", make_ctx()).markdown
     assert "### Reasons for delay" not in on_time and "**Report type:** Initial report" in on_time
     late = render_notice("ico_report", make_ctx(late=True, ico_case_ref="IC-123456-A1B2"))
-    assert "[NOT YET KNOWN: reasons for the delay in reporting]" in section(
-        late.markdown, "### Reasons for delay"
-    )
+    assert "[NOT YET KNOWN: reasons for the delay in reporting]" in section(late.markdown, "### Reasons for delay")
     assert "**Report type:** Follow-up report" in late.markdown and "IC-123456-A1B2" in late.markdown
     given_reason = make_ctx(late=True, delay_reasons="The breach came to light over a bank holiday.")
-    assert "over a bank holiday" in section(
-        render_notice("ico_report", given_reason).markdown, "### Reasons for delay"
-    )
+    assert "over a bank holiday" in section(render_notice("ico_report", given_reason).markdown, "### Reasons for delay")
     overdue = make_ctx(now=datetime(2026, 4, 2, tzinfo=UTC))  # the clock ran out even if no one said so
     assert "### Reasons for delay" in render_notice("ico_report", overdue).markdown
 
 
 def test_unknowns_render_as_markers_and_are_listed_at_the_top() -> None:
     answers = {k: v for k, v in ANSWERS.items() if k != "subjects_count"}
-    notice = render_notice(
-        "ico_report", make_ctx(answers=answers, likely_consequences="none", others_told="")
-    )
+    notice = render_notice("ico_report", make_ctx(answers=answers, likely_consequences="none", others_told=""))
     md = notice.markdown
     assert "[NOT YET KNOWN: number of people affected (or the most who may be affected)]" in md
     assert "[NOT YET KNOWN: likely consequences for the people affected]" in md
@@ -300,9 +284,7 @@ OVERRIDE = {
     org_nulls=st.sets(st.sampled_from(ORG_NULLABLE)),
     kept=st.sets(st.sampled_from(sorted(FULL_ANSWERS))),
     res=st.sampled_from(RESULTS),
-    actions=st.sampled_from(
-        [(), (TAKEN,), (PLANNED,), (TAKEN, PLANNED), ({"text": None, "planned": False},)]
-    ),
+    actions=st.sampled_from([(), (TAKEN,), (PLANNED,), (TAKEN, PLANNED), ({"text": None, "planned": False},)]),
     flags=st.tuples(st.booleans(), st.booleans(), st.booleans()),
 )
 def test_no_blank_or_none_ever_reaches_a_draft(
@@ -359,9 +341,7 @@ def test_hostile_template_is_refused_by_the_sandbox(tmp_path: Path, source: str)
 def test_included_hostile_template_is_named(tmp_path: Path) -> None:
     write(tmp_path, "custom.md.j2", "# Hi\n{{ ''.__class__ }}")
     write(tmp_path, "ico_report.md.j2", "{% include 'custom.md.j2' %}")
-    with pytest.raises(
-        TemplateProblem, match=r"^custom\.md\.j2: access to attribute '__class__' refused by the"
-    ):
+    with pytest.raises(TemplateProblem, match=r"^custom\.md\.j2: access to attribute '__class__' refused by the"):
         render_notice("ico_report", make_ctx(), tmp_path)
 
 
@@ -408,9 +388,7 @@ def test_missing_custom_directory_is_a_problem_not_a_silent_fallback(tmp_path: P
 def test_raw_none_printed_by_a_custom_template_becomes_a_marker(tmp_path: Path) -> None:
     write(tmp_path, "ico_report.md.j2", "# R\n\nWhat: {{ ctx.description }}\n")
     notice = render_notice("ico_report", make_ctx(description=None), tmp_path)
-    assert "None" not in notice.markdown and notice.unknowns == (
-        "a detail the template printed without a value",
-    )
+    assert "None" not in notice.markdown and notice.unknowns == ("a detail the template printed without a value",)
 
 
 @pytest.fixture
@@ -474,8 +452,6 @@ def test_ico_draft_warns_about_personal_data_in_user_text(text: str, kind: str) 
     ],
 )
 def test_ico_draft_does_not_warn_about_the_organisations_own_details(text: str) -> None:
-    notice = render_notice(
-        "ico_report", make_ctx(description=text, actions=({"text": text, "planned": False},))
-    )
+    notice = render_notice("ico_report", make_ctx(description=text, actions=({"text": text, "planned": False},)))
     assert not any("personal data of" in w for w in notice.warnings)
     assert "dpo@acme.example" in notice.markdown

@@ -40,9 +40,7 @@ def test_the_result_is_aware_utc() -> None:
 
 def test_default_zone_can_be_changed_but_an_explicit_offset_wins() -> None:
     assert parse_instant("01/07/2026 12:00", zone="UTC", now=NOW) == datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
-    assert parse_instant("01/07/2026 12:00 +02:00", zone="UTC", now=NOW) == datetime(
-        2026, 7, 1, 10, 0, tzinfo=UTC
-    )
+    assert parse_instant("01/07/2026 12:00 +02:00", zone="UTC", now=NOW) == datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

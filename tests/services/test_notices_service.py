@@ -110,5 +110,5 @@ def test_a_processor_drafts_the_controller_notice(database: Database) -> None:
 def test_a_broken_organisation_template_is_one_clear_error(database: Database, tmp_path: Path) -> None:
     ref = seed(database)
     (tmp_path / "ico_report.md.j2").write_text("{{ ''.__class__.__mro__ }}", encoding="utf-8")
-    with pytest.raises(service.DraftingFailed, match="ico_report.md.j2"), database.unit_of_work() as session:
+    with pytest.raises(service.DraftingFailed, match=r"ico_report\.md\.j2"), database.unit_of_work() as session:
         service.draft_notices(session, ref, actor="dpo", now=NOW, templates_dir=tmp_path)
