@@ -13,6 +13,8 @@ from bot.cli import (
     incidents,
     notices_commands,
     org_commands,
+    register_commands,
+    slack_commands,
     timeline,
     triage_commands,
 )
@@ -27,6 +29,8 @@ COMMAND_MODULES = (
     notices_commands,
     org_commands,
     db_commands,
+    register_commands,
+    slack_commands,
 )
 
 log = logging.getLogger("breachbot")

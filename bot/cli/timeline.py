@@ -8,6 +8,7 @@ from bot.cli.common import add_json_flag, emit, fail, runtime
 from bot.domain.clock import format_local
 from bot.services import incidents as incident_service
 from bot.services import timeline as service
+from bot.services.register_export import timeline_markdown
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,6 +17,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     parser.add_argument("target", metavar="REF|verify", help="an incident reference, or the word verify")
     parser.add_argument("ref", nargs="?", help="with verify: one incident (default: all)")
+    parser.add_argument(
+        "--format", dest="fmt", choices=("text", "md"), default="text", help="md: a Markdown evidence document"
+    )
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 
@@ -49,6 +53,13 @@ def show(args: argparse.Namespace) -> int:
             for e in events
         ]
         ref = incident.ref
+        title = incident.title
+    if args.fmt == "md" and not args.json:
+        markdown = timeline_markdown(
+            ref, title, [{**row, "at": e.at} for row, e in zip(rows, events, strict=True)], report
+        )
+        emit(args, None, markdown)
+        return 0 if report.ok else 1
     lines = [f"{ref} timeline ({len(rows)} events)"]
     for row, event in zip(rows, events, strict=True):
         lines.append(

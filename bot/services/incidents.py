@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.clock import deadlines_for, describe_duration, earliest_due, get_regime
 from bot.errors import BreachbotError, NotFound
+from bot.services.register import require_closable
 from bot.services.timeline import append_event
 from bot.store.models import Incident, Organisation, RefCounter, Status
 
@@ -249,11 +250,14 @@ def close_incident(
     text = _clean_text(reason, "the reason", TEXT_LIMIT)
     if not text:
         raise InvalidIncident("closing needs a reason: say why the incident is closed")
+    chosen = _clean_text(outcome, "the outcome", 60)
+    # A closed incident is a finished register entry: refuse while the register would be incomplete.
+    require_closable(session, incident, outcome=chosen, reason=text, now=now)
     before = {"status": incident.status}
     incident.status = Status.CLOSED.value
     incident.closed_at = now
     incident.close_reason = text
-    incident.close_outcome = _clean_text(outcome, "the outcome", 60)
+    incident.close_outcome = chosen
     incident.updated_at = now
     append_event(
         session,

@@ -97,16 +97,12 @@ class SlackCalls:
                 )
             except SlackApiError as problem:
                 response = problem.response
-                error = (
-                    str(response.get("error") or "unknown_error") if response is not None else "unknown_error"
-                )
+                error = str(response.get("error") or "unknown_error") if response is not None else "unknown_error"
                 status = getattr(response, "status_code", 200)
                 if status == 429:
                     wait = _retry_after(response)
                     if wait > self.max_sleep or attempt == self.attempts:
-                        raise SlackCallFailed(
-                            method, "ratelimited", retryable=True, retry_after=wait
-                        ) from None
+                        raise SlackCallFailed(method, "ratelimited", retryable=True, retry_after=wait) from None
                     log.info("Slack %s rate limited: waiting %.1fs as Retry-After asks", method, wait)
                     self.sleep(wait)
                     continue

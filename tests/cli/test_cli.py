@@ -118,7 +118,17 @@ def test_incident_lifecycle(db_env: Database, capsys: pytest.CaptureFixture[str]
     code, out, _ = run(capsys, "incident", "show", ref, "--json")
     assert json.loads(out)["title"] == "Payroll file emailed to wrong person"
 
-    code, out, err = run(capsys, "incident", "close", ref, "--reason", "Contained; recorded only", "--json")
+    code, out, err = run(
+        capsys,
+        "incident",
+        "close",
+        ref,
+        "--reason",
+        "False alarm: sent to the right person",
+        "--outcome",
+        "false-alarm",
+        "--json",
+    )
     assert code == 0, err
     assert json.loads(out)["status"] == "closed"
 

@@ -104,7 +104,9 @@ def test_unicode_and_control_characters_are_kept_safely(database: Database) -> N
 def test_close_records_the_reason_once(database: Database) -> None:
     ref = open_one(database)
     with database.unit_of_work() as session:
-        service.close_incident(session, ref, reason="False alarm: no data left the building", actor="DPO", now=NOW)
+        service.close_incident(
+            session, ref, reason="False alarm: no data left the building", outcome="false-alarm", actor="DPO", now=NOW
+        )
     with database.unit_of_work() as session:
         again = service.close_incident(session, ref, reason="again", actor="DPO", now=NOW)
         assert again.close_reason == "False alarm: no data left the building"

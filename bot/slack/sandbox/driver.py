@@ -45,9 +45,7 @@ class SlackDriver:
         headers: dict[str, str] | None = None,
     ) -> Reply:
         stamp = str(timestamp if timestamp is not None else int(time.time()))
-        signed = signature or SignatureVerifier(self.signing_secret).generate_signature(
-            timestamp=stamp, body=body
-        )
+        signed = signature or SignatureVerifier(self.signing_secret).generate_signature(timestamp=stamp, body=body)
         request = urllib.request.Request(
             self.url,
             data=body.encode("utf-8"),

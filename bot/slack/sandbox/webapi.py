@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -53,9 +54,7 @@ class Channel:
 class SlackStandIn:
     """Start with `with SlackStandIn() as slack:`; read `slack.calls`, `slack.messages`, `slack.channels`."""
 
-    def __init__(
-        self, *, scopes: str = DEFAULT_SCOPES, usergroups: dict[str, list[str]] | None = None
-    ) -> None:
+    def __init__(self, *, scopes: str = DEFAULT_SCOPES, usergroups: dict[str, list[str]] | None = None) -> None:
         self.scopes = scopes
         self.usergroups = usergroups or {}
         self.calls: list[Call] = []
@@ -67,6 +66,9 @@ class SlackStandIn:
         self.files: dict[str, dict[str, Any]] = {}
         self.failures: dict[str, list[Failure]] = defaultdict(list)
         self.is_down = False
+        # Called with each call as it arrives, before it is answered: lets a test look at the world
+        # (e.g. the database) at the exact moment the bot makes a given call.
+        self.on_call: Callable[[Call], None] | None = None
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -80,9 +82,7 @@ class SlackStandIn:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                status, headers, payload = stand_in.handle(
-                    self.path, self.headers.get("Content-Type", ""), body
-                )
+                status, headers, payload = stand_in.handle(self.path, self.headers.get("Content-Type", ""), body)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 for name, value in headers.items():
@@ -97,7 +97,9 @@ class SlackStandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-stand-in", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-stand-in", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -173,7 +175,10 @@ class SlackStandIn:
         method = path.removeprefix("/api/").strip("/")
         params = self._params(content_type, body)
         with self._lock:
-            self.calls.append(Call(method, params, time.time()))
+            call = Call(method, params, time.time())
+            self.calls.append(call)
+            if self.on_call is not None:
+                self.on_call(call)
             if self.is_down:
                 return 503, {}, {"ok": False, "error": "service_unavailable"}
             failure = self._take_failure(method)

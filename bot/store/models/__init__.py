@@ -5,6 +5,7 @@ from bot.store.models.base import Base, JSONType, UTCDateTime
 from bot.store.models.incident import Incident, RefCounter, Status
 from bot.store.models.notice import NoticeDraft, RemedialAction
 from bot.store.models.org import Organisation
+from bot.store.models.slack import SlackEventSeen, SlackSetup
 from bot.store.models.timeline import AppendOnlyViolation, TimelineEvent
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "Override",
     "RefCounter",
     "RemedialAction",
+    "SlackEventSeen",
+    "SlackSetup",
     "Status",
     "TimelineEvent",
     "UTCDateTime",

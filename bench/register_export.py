@@ -1,0 +1,215 @@
+"""How long the breach register takes to export at scale (issue 7: 10,000 incidents, XLSX under 5 s).
+
+    .venv/bin/python bench/register_export.py [--incidents 10000] [--postgres URL] [--keep DIR]
+
+Seeds a throwaway database with bulk inserts: incidents of every kind (record-only, notified, overridden,
+late, near misses, closed), each with a triage assessment, remedial actions and a valid hash-chained
+timeline, so the export does all of its real work, chain verification included. SQLite in a temporary
+file by default; with --postgres, a temporary database is made on that server and dropped afterwards.
+Each export is timed end to end (the register loaded from the store, then the file written), in wall-clock
+and CPU seconds: on a shared machine the CPU figure is the steadier one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from bot.domain.chain import GENESIS, event_hash
+from bot.services.assessments import compute
+from bot.services.register import load_register
+from bot.services.register_export import export_register
+from bot.services.timeline import jsonable
+from bot.store import migrate
+from bot.store.models import Assessment, Incident, Override, RemedialAction, TimelineEvent
+from bot.store.session import Database, dispose_engine
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+BASE = {"personal_data": True, "breach_types": ["confidentiality"], "data_categories": ["basic_identifiers"]}
+ANSWERS = [
+    {**BASE, "subject_types": ["employees"], "subjects_count": 1, "exposure": "trusted", "recovered": True},
+    {**BASE, "subject_types": ["customers"], "subjects_count": 300, "exposure": "known", "cause": "accidental"},
+    {**BASE, "data_categories": ["special_health"], "subject_types": ["patients"], "exposure": "unknown"},
+]
+
+
+def _chain(ref: str, incident_id: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Hash the events as append_event would, so the export's verification finds them intact."""
+    previous = GENESIS
+    rows = []
+    for seq, event in enumerate(events, 1):
+        row = {"incident_id": incident_id, "seq": seq, "prev_hash": previous, **event}
+        content = {k: row[k] for k in ("seq", "at", "actor", "kind", "summary", "before", "after")}
+        row["hash"] = event_hash(previous, {"incident": ref, **content})
+        previous = row["hash"]
+        rows.append(row)
+    return rows
+
+
+def seed(database: Database, count: int) -> None:
+    results = [(answers, compute(answers)[1].to_dict()) for answers in ANSWERS]
+    incidents, assessments, overrides, actions, events = [], [], [], [], []
+    for n in range(1, count + 1):
+        ref = f"BR-2026-{n:05d}"
+        aware = NOW - timedelta(hours=1 + n % 200, minutes=n % 60)
+        near_miss = n % 20 == 0
+        reported = not near_miss and n % 3 == 0
+        closed = n % 4 == 0
+        answers, result = results[n % 3]
+        incident: dict[str, Any] = {
+            "id": n,
+            "ref": ref,
+            "ref_year": 2026,
+            "ref_number": n,
+            "title": f"Incident {n}: records sent to the wrong recipient",
+            "description": "A spreadsheet of customer details was emailed to the wrong address.",
+            "aware_at": aware,
+            "occurred_at": aware - timedelta(hours=3),
+            "reported_by": "U1",
+            "status": "closed" if closed else ("reported" if reported else "assessed"),
+            "regimes": ["uk-gdpr"],
+            "near_miss": near_miss,
+            "late": False,
+            "ico_reported_at": aware + timedelta(hours=30 + n % 60) if reported else None,
+            "ico_case_ref": f"IC-{n:06d}" if reported else None,
+            "delay_reasons": "The supplier told us late." if n % 7 == 0 else None,
+            "likely_consequences": "Unwanted contact and some distress.",
+            "closed_at": NOW if closed else None,
+            "close_outcome": "near-miss" if closed and near_miss else ("not-reportable" if closed else None),
+            "close_reason": "Contained and recorded." if closed else None,
+            "created_at": aware,
+            "updated_at": NOW,
+        }
+        timeline = [
+            {"at": aware, "actor": "U1", "kind": "opened", "summary": f"Incident reported: {incident['title']}"},
+            {
+                "at": aware + timedelta(minutes=20),
+                "actor": "dpo",
+                "kind": "assessed",
+                "summary": "Triage v1: " + " ".join(result["reasons"][:2]),
+                "after": jsonable({"version": 1, "answers": answers}),
+            },
+            {
+                "at": aware + timedelta(minutes=40),
+                "actor": "dpo",
+                "kind": "action",
+                "summary": "Remedial action: recipient asked to delete the email",
+                "after": {"action_id": n, "text": "recipient asked to delete the email", "planned": False},
+            },
+        ]
+        for event in timeline:
+            event.setdefault("before", None)
+            event.setdefault("after", None)
+        incident["timeline_count"] = len(timeline)
+        chained = _chain(ref, n, timeline)
+        incident["timeline_head"] = chained[-1]["hash"]
+        incidents.append(incident)
+        events.extend(chained)
+        assessments.append(
+            {
+                "id": n,
+                "incident_id": n,
+                "version": 1,
+                "answers": answers,
+                "result": result,
+                "rules_version": result["rules_version"],
+                "answered_by": "dpo",
+                "created_at": aware + timedelta(minutes=20),
+            }
+        )
+        actions.append(
+            {
+                "incident_id": n,
+                "text": "Recipient asked to delete the email",
+                "planned": False,
+                "recorded_by": "dpo",
+                "created_at": aware + timedelta(minutes=40),
+            }
+        )
+        if n % 10 == 0:
+            overrides.append(
+                {
+                    "incident_id": n,
+                    "assessment_id": n,
+                    "notify_ico": False,
+                    "notify_individuals": False,
+                    "justification": "The recipient is a trusted partner under contract and deleted it.",
+                    "decided_by": "dpo",
+                    "created_at": aware + timedelta(minutes=30),
+                }
+            )
+    with database.unit_of_work() as session:
+        for model, rows in (
+            (Incident, incidents),
+            (Assessment, assessments),
+            (Override, overrides),
+            (RemedialAction, actions),
+            (TimelineEvent, events),
+        ):
+            session.execute(insert(model), rows)
+
+
+def _seconds(started: float) -> float:
+    return time.perf_counter() - started
+
+
+def bench(database: Database, count: int, out_dir: Path) -> None:
+    started = time.perf_counter()
+    seed(database, count)
+    print(f"seeded {count:,} incidents on {database.dialect} in {_seconds(started):.2f} s")
+    for fmt in ("xlsx", "csv", "json"):
+        started, cpu = time.perf_counter(), time.process_time()
+        with database.unit_of_work() as session:
+            register = load_register(session, now=NOW)
+        loaded = _seconds(started)
+        path = export_register(register, fmt, out_dir / f"register.{fmt}")
+        total, cpu = _seconds(started), time.process_time() - cpu
+        verified = sum(e["chain_verified"] for e in register.entries)
+        print(
+            f"{fmt:>4}: {total:.2f} s end to end, {cpu:.2f} s CPU (load and verify {loaded:.2f} s, "
+            f"write {total - loaded:.2f} s); "
+            f"{len(register.entries):,} incidents, {len(register.timeline):,} events, {verified:,} chains verified, "
+            f"{path.stat().st_size / 1e6:.1f} MB" + ("  (target: under 5 s)" if fmt == "xlsx" else "")
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--incidents", type=int, default=10_000)
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to make a temporary database on")
+    parser.add_argument("--keep", type=Path, help="write the exports here instead of a temporary directory")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="breachbot-bench-") as scratch:
+        out_dir = args.keep or Path(scratch)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not args.postgres:
+            url = f"sqlite:///{Path(scratch) / 'bench.sqlite3'}"
+            migrate.upgrade(Database(url))
+            bench(Database(url), args.incidents, out_dir)
+            dispose_engine(url)
+            return
+        name = f"breachbot_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+        try:
+            migrate.upgrade(Database(url))
+            bench(Database(url), args.incidents, out_dir)
+        finally:
+            dispose_engine(url)
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

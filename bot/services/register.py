@@ -1,0 +1,248 @@
+"""The breach register read from the store: one entry per incident (near misses too), its timeline, and
+whether each incident's hash chain verifies; and what an incident still lacks before it may close.
+
+Everything is loaded in a handful of bulk queries rather than per incident, so a register of tens of
+thousands of incidents exports in seconds. This module deliberately imports no other service:
+`incidents.close_incident` calls `missing_for_close`, and the other services import `incidents`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.domain import register as domain
+from bot.domain.chain import ChainedEvent, verify_chain
+from bot.errors import BreachbotError
+from bot.store.models import Assessment, Incident, Override, RemedialAction, Status, TimelineEvent
+
+STATUSES = tuple(s.value for s in Status)
+_Groups = dict[int, list[Row[Any]]]
+
+
+class InvalidRegisterRequest(BreachbotError):
+    pass
+
+
+class CannotClose(BreachbotError):
+    """Closing was refused because register fields are missing; `missing` names them in plain words."""
+
+    def __init__(self, ref: str, missing: list[domain.CloseRequirement]) -> None:
+        self.ref = ref
+        self.missing = [r.need for r in missing]
+        hints = "; ".join(f"{r.need} ({r.how.format(ref=ref)})" for r in missing)
+        super().__init__(f"cannot close {ref} yet: {hints}")
+
+
+@dataclass(frozen=True)
+class Register:
+    """The register as plain data: entries keyed like domain.COLUMNS, timeline rows like TIMELINE_COLUMNS."""
+
+    generated_at: datetime
+    since: datetime | None
+    status: str | None
+    entries: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+
+    @property
+    def all_verified(self) -> bool:
+        return all(entry["chain_verified"] for entry in self.entries)
+
+
+def _selected(since: datetime | None, status: str | None) -> Select[tuple[int]]:
+    statement = select(Incident.id)
+    if since is not None:
+        statement = statement.where(or_(Incident.aware_at >= since, Incident.created_at >= since))
+    if status is not None:
+        if status not in STATUSES:
+            raise InvalidRegisterRequest(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+        statement = statement.where(Incident.status == status)
+    return statement
+
+
+def _latest_assessments(session: Session, ids: Select[tuple[int]]) -> dict[int, Row[Any]]:
+    newest = (
+        select(Assessment.incident_id, func.max(Assessment.version).label("version"))
+        .where(Assessment.incident_id.in_(ids))
+        .group_by(Assessment.incident_id)
+        .subquery()
+    )
+    table = Assessment.__table__
+    rows = session.execute(
+        select(table.c.id, table.c.incident_id, table.c.answers, table.c.result).join(
+            newest, and_(table.c.incident_id == newest.c.incident_id, table.c.version == newest.c.version)
+        )
+    )
+    return {row.incident_id: row for row in rows}
+
+
+def _overrides(session: Session, ids: Select[tuple[int]]) -> dict[int, Row[Any]]:
+    """The newest override of each assessment (as assessments.current_decision picks it)."""
+    table = Override.__table__
+    found: dict[int, Row[Any]] = {}
+    for row in session.execute(select(table).where(table.c.incident_id.in_(ids)).order_by(table.c.id)):
+        found[row.assessment_id] = row
+    return found
+
+
+def _grouped(session: Session, model: type[RemedialAction | TimelineEvent], ids: Select[tuple[int]]) -> _Groups:
+    # Plain rows, not ORM objects: at tens of thousands of events, building objects costs more than the query.
+    table = model.__table__
+    order = table.c.seq if model is TimelineEvent else table.c.id
+    grouped: _Groups = defaultdict(list)
+    for row in session.execute(select(table).where(table.c.incident_id.in_(ids)).order_by(table.c.incident_id, order)):
+        grouped[row.incident_id].append(row)
+    return grouped
+
+
+def _chain_ok(incident: Incident | Row[Any], events: list[Row[Any]]) -> bool:
+    # The model's own definition of what a hash covers, applied to plain rows, so there is only one.
+    chained = [
+        ChainedEvent(
+            seq=e.seq, prev_hash=e.prev_hash, hash=e.hash, content=TimelineEvent.hashed_content(e, incident.ref)
+        )
+        for e in events
+    ]
+    return not verify_chain(chained, head_hash=incident.timeline_head, head_count=incident.timeline_count)
+
+
+def _facts(
+    incident: Incident | Row[Any],
+    assessment: Row[Any] | None,
+    override: Row[Any] | None,
+    actions: list[Row[Any]],
+    events: list[Row[Any]],
+) -> domain.IncidentFacts:
+    return domain.IncidentFacts(
+        ref=incident.ref,
+        title=incident.title,
+        status=incident.status,
+        near_miss=incident.near_miss,
+        regimes=tuple(incident.regimes or ()),
+        aware_at=incident.aware_at,
+        occurred_at=incident.occurred_at,
+        description=incident.description,
+        ico_reported_at=incident.ico_reported_at,
+        ico_case_ref=incident.ico_case_ref,
+        delay_reasons=incident.delay_reasons,
+        answers=assessment.answers if assessment else None,
+        computed=assessment.result if assessment else None,
+        override=(
+            domain.OverrideFact(
+                notify_ico=override.notify_ico,
+                notify_individuals=override.notify_individuals,
+                justification=override.justification,
+                by=override.decided_by,
+                at=override.created_at,
+            )
+            if override
+            else None
+        ),
+        likely_consequences=incident.likely_consequences,
+        others_told=incident.others_told,
+        individuals_told_at=incident.individuals_told_at,
+        individuals_told_how=incident.individuals_told_how,
+        actions=tuple(
+            domain.ActionFact(text=a.text, at=a.created_at, by=a.recorded_by, planned=a.planned) for a in actions
+        ),
+        closed_at=incident.closed_at,
+        close_outcome=incident.close_outcome,
+        close_reason=incident.close_reason,
+        timeline_events=len(events),
+        chain_verified=_chain_ok(incident, events),
+    )
+
+
+def _timeline_row(ref: str, event: Row[Any]) -> dict[str, Any]:
+    return {
+        "ref": ref,
+        "seq": event.seq,
+        "at": event.at,
+        "actor": event.actor,
+        "kind": event.kind,
+        "summary": event.summary,
+        "before": event.before,
+        "after": event.after,
+        "hash": event.hash,
+    }
+
+
+def load_register(
+    session: Session, *, now: datetime, since: datetime | None = None, status: str | None = None
+) -> Register:
+    """Every incident that matches (aware or created on or after `since`; in `status`), oldest first."""
+    ids = _selected(since, status)
+    table = Incident.__table__
+    incidents = session.execute(select(table).where(table.c.id.in_(ids)).order_by(table.c.id)).all()
+    assessments = _latest_assessments(session, ids)
+    overrides = _overrides(session, ids)
+    actions = _grouped(session, RemedialAction, ids)
+    events = _grouped(session, TimelineEvent, ids)
+    entries: list[dict[str, Any]] = []
+    timeline: list[dict[str, Any]] = []
+    for incident in incidents:
+        assessment = assessments.get(incident.id)
+        override = overrides.get(assessment.id) if assessment else None
+        own_events = events.get(incident.id, [])
+        facts = _facts(incident, assessment, override, actions.get(incident.id, []), own_events)
+        entries.append(domain.build_entry(facts, now=now))
+        timeline.extend(_timeline_row(incident.ref, e) for e in own_events)
+    return Register(generated_at=now, since=since, status=status, entries=entries, timeline=timeline)
+
+
+def incident_facts(session: Session, incident: Incident) -> domain.IncidentFacts:
+    """One incident's register facts, for the close check and for a face that shows one entry."""
+    only = select(Incident.id).where(Incident.id == incident.id)
+    assessment = _latest_assessments(session, only).get(incident.id)
+    override = _overrides(session, only).get(assessment.id) if assessment else None
+    actions = _grouped(session, RemedialAction, only).get(incident.id, [])
+    events = _grouped(session, TimelineEvent, only).get(incident.id, [])
+    return _facts(incident, assessment, override, actions, events)
+
+
+def register_entry(session: Session, incident: Incident, *, now: datetime) -> dict[str, Any]:
+    return domain.build_entry(incident_facts(session, incident), now=now)
+
+
+def close_requirements_missing(
+    session: Session,
+    incident: Incident,
+    *,
+    outcome: str | None = None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> list[domain.CloseRequirement]:
+    """The close requirements not yet met, with their keys, for a face (the Slack close modal, which asks
+    for the outcome and reason itself, can leave out those two keys)."""
+    facts = incident_facts(session, incident)
+    return domain.missing_to_close(
+        facts,
+        outcome=outcome if outcome is not None else incident.close_outcome,
+        reason=reason if reason is not None else incident.close_reason,
+        now=now or datetime.now(UTC),
+    )
+
+
+def missing_for_close(
+    session: Session,
+    incident: Incident,
+    *,
+    outcome: str | None = None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    """What the register still lacks before `incident` may close, in plain words; empty when it may close."""
+    return [r.need for r in close_requirements_missing(session, incident, outcome=outcome, reason=reason, now=now)]
+
+
+def require_closable(
+    session: Session, incident: Incident, *, outcome: str | None, reason: str | None, now: datetime
+) -> None:
+    missing = close_requirements_missing(session, incident, outcome=outcome, reason=reason, now=now)
+    if missing:
+        raise CannotClose(incident.ref, missing)

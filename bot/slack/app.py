@@ -1,0 +1,88 @@
+"""The app factory: one Bolt App per call, wired to a runtime. There is no module-global app."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+from bot.errors import BreachbotError
+from bot.runtime import Runtime
+from bot.slack.client import SlackCalls, make_web_client
+from bot.slack.context import BotContext, OrgProfileCache, PrivacyTeam
+from bot.slack.listeners import close, commands, home, open, updates
+from bot.slack.middleware.dedupe import dedupe_events
+from bot.slack.middleware.errors import install_error_handler
+
+EVENTS_PATH = "/slack/events"
+LISTENER_THREADS = 50
+LISTENER_MODULES = (commands, open, close, updates, home)
+
+log = logging.getLogger(__name__)
+
+
+class SlackNotConfigured(BreachbotError):
+    pass
+
+
+def create_app(
+    runtime: Runtime,
+    *,
+    web_client: WebClient | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    team_cache_seconds: float = 60.0,
+) -> App:
+    """A Bolt app for this runtime. `web_client` (or SLACK_API_URL) points it at Slack or a stand-in;
+    `sleep` is what the Slack-call wrapper waits with between retries."""
+    settings = runtime.settings
+    if not settings.slack_bot_token:
+        raise SlackNotConfigured("SLACK_BOT_TOKEN is not set: see the Slack section of the README")
+    if not settings.slack_signing_secret and not settings.slack_app_token:
+        raise SlackNotConfigured("set SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)")
+    client = web_client or make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    calls = SlackCalls(client, sleep=sleep)
+    ctx = BotContext(
+        runtime=runtime,
+        calls=calls,
+        quick=SlackCalls(client, attempts=1, max_sleep=0, sleep=sleep),
+        team=PrivacyTeam(calls, settings.privacy_team_users, settings.privacy_team_usergroup, ttl=team_cache_seconds),
+        org=OrgProfileCache(runtime),
+    )
+    ctx.org.refresh_if_stale()
+    app = App(
+        # The token travels in `client` (Bolt warns when given both).
+        # Socket Mode requests are not signed (the socket is the trust), so the secret may be absent there.
+        signing_secret=settings.slack_signing_secret or "socket-mode-unsigned",
+        client=client,
+        token_verification_enabled=False,
+        process_before_response=False,
+        # Bolt's default pool of 5 delays acks under load; measured in the engineering guide.
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"),
+    )
+    app.use(dedupe_events(ctx))
+    install_error_handler(app, ctx)
+    for module in LISTENER_MODULES:
+        module.register(app, ctx)
+    return app
+
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def wsgi_app(app: App) -> WsgiApp:
+    """Slack's endpoint at /slack/events, plus GET /healthz for load balancers and the benchmark."""
+    handler = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+            return [b"ok"]
+        return handler(environ, start_response)  # type: ignore[arg-type]
+
+    return application

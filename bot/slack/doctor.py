@@ -1,0 +1,196 @@
+"""`breachbot doctor`: is this installation ready for Slack? Each check says OK, or exactly what to fix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.slack.client import SlackCallFailed, SlackCalls, make_web_client
+from bot.store import migrate
+from bot.store.session import Database, dispose_engine
+
+# What manifest.yml asks for, and why: keep the two in step.
+REQUIRED_SCOPES = {
+    "commands": "the /breach command and the Report a breach shortcut",
+    "chat:write": "posting summaries and messages",
+    "groups:write": "creating private incident channels and inviting people",
+    "groups:read": "checking private channels",
+    "pins:write": "pinning the incident summary",
+    "usergroups:read": "reading the privacy team's user group",
+    "im:write": "telling a reporter when setup fails",
+}
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _header(response: Any, name: str) -> str:
+    for key, value in (getattr(response, "headers", None) or {}).items():
+        if key.lower() == name:
+            return str(value[0] if isinstance(value, list) else value)
+    return ""
+
+
+def check_slack(settings: Settings, calls: SlackCalls) -> list[Check]:
+    checks = []
+    try:
+        who = calls("auth.test")
+    except SlackCallFailed as failure:
+        fix = (
+            "SLACK_BOT_TOKEN is wrong or revoked: copy the Bot User OAuth Token from OAuth & Permissions"
+            if failure.error in ("invalid_auth", "not_authed", "token_revoked", "account_inactive")
+            else f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({failure.error}): check the network"
+        )
+        return [Check("token", False, f"auth.test failed: {failure.error}", fix)]
+    checks.append(Check("token", True, f"bot @{who.get('user')} in workspace {who.get('team')} ({who.get('team_id')})"))
+    granted = {s.strip() for s in _header(who, "x-oauth-scopes").split(",") if s.strip()}
+    missing = [scope for scope in REQUIRED_SCOPES if scope not in granted]
+    if missing:
+        needs = "; ".join(f"{scope} ({REQUIRED_SCOPES[scope]})" for scope in missing)
+        checks.append(
+            Check(
+                "scopes",
+                False,
+                f"missing {', '.join(missing)}",
+                "add these bot scopes under OAuth & Permissions (manifest.yml lists them), then reinstall "
+                f"the app: {needs}",
+            )
+        )
+    else:
+        checks.append(Check("scopes", True, "all granted: " + ", ".join(REQUIRED_SCOPES)))
+    checks.extend(check_team(settings, calls))
+    return checks
+
+
+def check_team(settings: Settings, calls: SlackCalls) -> list[Check]:
+    checks = []
+    users, group = settings.privacy_team_users, settings.privacy_team_usergroup
+    if not users and not group:
+        return [
+            Check(
+                "privacy team",
+                False,
+                "nobody can list or close incidents",
+                "set BREACHBOT_PRIVACY_TEAM_USERS (user IDs such as U0123ABCD, from a profile's ⋮ > Copy member ID) "
+                "and/or BREACHBOT_PRIVACY_TEAM_USERGROUP (a user group ID such as S0123ABCD)",
+            )
+        ]
+    bad = [u for u in users if not _USER_ID.fullmatch(u)]
+    if bad:
+        checks.append(
+            Check(
+                "privacy team users",
+                False,
+                f"not Slack user IDs: {', '.join(bad)}",
+                "BREACHBOT_PRIVACY_TEAM_USERS takes member IDs (U0123ABCD), not names or emails",
+            )
+        )
+    elif users:
+        checks.append(Check("privacy team users", True, f"{len(users)} configured"))
+    if group:
+        try:
+            members = calls("usergroups.users.list", usergroup=group).get("users") or []
+            checks.append(Check("privacy team group", True, f"{group} has {len(members)} members"))
+        except SlackCallFailed as failure:
+            checks.append(
+                Check(
+                    "privacy team group",
+                    False,
+                    f"usergroups.users.list {group}: {failure.error}",
+                    "check BREACHBOT_PRIVACY_TEAM_USERGROUP is a user group ID (S...) and the app has usergroups:read",
+                )
+            )
+    channel = settings.privacy_channel
+    if not channel:
+        checks.append(Check("privacy channel", True, "not set (optional): no channel gets new-incident notices"))
+    else:
+        try:
+            calls("conversations.info", channel=channel)
+            checks.append(Check("privacy channel", True, f"{channel} reachable"))
+        except SlackCallFailed as failure:
+            checks.append(
+                Check(
+                    "privacy channel",
+                    False,
+                    f"conversations.info {channel}: {failure.error}",
+                    "use the channel ID (C...) in BREACHBOT_PRIVACY_CHANNEL and invite the bot: /invite @Breachbot",
+                )
+            )
+    return checks
+
+
+def check_database(settings: Settings) -> Check:
+    url = settings.resolved_database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        # Opening it would create an empty file: say so instead.
+        return Check("database", False, f"no database at {parsed.database} yet", "run `breachbot db upgrade`")
+    try:
+        database = Database(url)
+        current, head = migrate.current_revision(database), migrate.head_revision()
+    except Exception as problem:
+        return Check(
+            "database",
+            False,
+            f"cannot open it: {' '.join(str(problem).split())[:200]}",
+            "check BREACHBOT_DATABASE_URL (sqlite:///path or postgresql+psycopg://user@host/db) and that it is running",
+        )
+    finally:
+        dispose_engine(url)
+    if current != head:
+        return Check(
+            "database",
+            False,
+            f"schema at {current or 'nothing'}, this Breachbot needs {head}",
+            "run `breachbot db upgrade`",
+        )
+    return Check("database", True, f"schema at {head} ({database.dialect})")
+
+
+def run_checks(
+    load: Callable[[], Settings] = load_settings, calls_for: Callable[[Settings], SlackCalls] | None = None
+) -> list[Check]:
+    try:
+        settings = load()
+    except ConfigError as problem:
+        return [Check("configuration", False, str(problem), "correct the variable named above (environment or .env)")]
+    checks = [Check("configuration", True, "settings read")]
+    if not settings.slack_bot_token:
+        checks.append(
+            Check(
+                "token",
+                False,
+                "SLACK_BOT_TOKEN is not set",
+                "install the app from manifest.yml and set SLACK_BOT_TOKEN (xoxb-...)",
+            )
+        )
+    elif not settings.slack_signing_secret and not settings.slack_app_token:
+        checks.append(
+            Check(
+                "transport",
+                False,
+                "neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN is set",
+                "set SLACK_SIGNING_SECRET (Basic Information > App Credentials) for HTTP, "
+                "or SLACK_APP_TOKEN (xapp-) for Socket Mode",
+            )
+        )
+    if settings.slack_bot_token:
+        make = calls_for or (lambda s: SlackCalls(make_web_client(s.slack_bot_token, s.slack_api_url), attempts=1))
+        checks.extend(check_slack(settings, make(settings)))
+    checks.append(check_database(settings))
+    return checks

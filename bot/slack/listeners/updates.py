@@ -1,0 +1,107 @@
+"""The summary's "Add update" and "Record reasons for delay" buttons and their modals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.services import incidents as incident_service
+from bot.services.incidents import TEXT_LIMIT
+from bot.slack.context import BotContext
+from bot.slack.incident_channel import post_to_incident, refresh_summary
+from bot.slack.middleware.auth import team_only
+from bot.slack.middleware.errors import after_ack_errors
+from bot.slack.replies import tell, user_of
+from bot.slack.views import forms
+from bot.slack.views.text import escape, mention, plain
+
+UPDATE_CALLBACK = "add_update"
+DELAY_CALLBACK = "delay_reasons"
+
+
+def text_modal(callback_id: str, title: str, label: str, hint: str, ref: str, channel: str | None) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"ref": ref, "channel": channel}),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "text",
+                "label": plain(label),
+                "hint": plain(hint),
+                "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 3000},
+            }
+        ],
+    }
+
+
+def _channel(body: dict[str, Any]) -> str | None:
+    return (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+
+
+def register(app: App, ctx: BotContext) -> None:
+    safe = after_ack_errors(ctx)
+    team = team_only(ctx, "record the reasons for delay")
+
+    @app.action("add_update")
+    @safe
+    def add_update_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        view = text_modal(
+            UPDATE_CALLBACK,
+            "Add an update",
+            "What is new?",
+            "It goes on the incident's timeline, which cannot be edited.",
+            str(action.get("value") or ""),
+            _channel(body),
+        )
+        ctx.quick("views.open", trigger_id=body.get("trigger_id"), view=view)
+
+    @app.action("delay_reasons", middleware=[team])
+    @safe
+    def delay_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        view = text_modal(
+            DELAY_CALLBACK,
+            "Reasons for delay",
+            "Why is the report later than the deadline?",
+            "UK GDPR Art 33(1): a late report must give the reasons for the delay.",
+            str(action.get("value") or ""),
+            _channel(body),
+        )
+        ctx.quick("views.open", trigger_id=body.get("trigger_id"), view=view)
+
+    @app.view(UPDATE_CALLBACK)
+    @safe
+    def submit_update(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        text, meta = forms.text(view, "text"), forms.metadata(view)
+        if not text or len(text) > TEXT_LIMIT:
+            ack(response_action="errors", errors={"text": "Write the update (at most 20,000 characters)."})
+            return
+        ack()
+        user = user_of(body) or "unknown"
+        with ctx.runtime.database.unit_of_work() as session:
+            ref = incident_service.add_update(session, str(meta.get("ref") or ""), text, actor=user, now=ctx.now()).ref
+        tell(ctx, {"user": {"id": user}, "channel_id": meta.get("channel")}, f"Added to {ref}'s timeline.")
+
+    @app.view(DELAY_CALLBACK, middleware=[team])
+    @safe
+    def submit_delay(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        text, meta = forms.text(view, "text"), forms.metadata(view)
+        if not text or len(text) > TEXT_LIMIT:
+            ack(response_action="errors", errors={"text": "Give the reasons (at most 20,000 characters)."})
+            return
+        ack()
+        user = user_of(body) or "unknown"
+        with ctx.runtime.database.unit_of_work() as session:
+            ref = incident_service.record_delay_reasons(
+                session, str(meta.get("ref") or ""), text, actor=user, now=ctx.now()
+            ).ref
+        post_to_incident(ctx, ref, f"{mention(user)} recorded the reasons for delay:\n>{escape(text)}")
+        refresh_summary(ctx, ref)

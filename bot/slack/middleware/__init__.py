@@ -1,0 +1,1 @@
+"""Bolt middleware: the privacy-team guard, Events API de-duplication and the one error handler."""

@@ -1,0 +1,143 @@
+"""`breachbot run` with no Slack credentials: play a short incident through the real app, locally.
+
+The stand-in answers the Web API, the real WSGI app runs on 127.0.0.1, and the driver sends signed
+requests as Slack would. The register is a throwaway SQLite file, so the demo never touches real records.
+Nothing leaves this machine."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.config import load_settings
+from bot.runtime import start_runtime
+from bot.slack.app import create_app, wsgi_app
+from bot.slack.sandbox import render
+from bot.slack.sandbox.driver import Reply, SlackDriver
+from bot.slack.sandbox.webapi import SlackStandIn
+from bot.slack.serve import LocalServer
+from bot.store.session import dispose_engine
+
+REPORTER = "U0ALEX"
+DPO = "U0DPO"
+
+
+def _wait(predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.02)
+    raise RuntimeError(f"the sandbox timed out waiting for {what}")
+
+
+class Demo:
+    def __init__(self, slack: SlackStandIn, driver: SlackDriver, out: TextIO) -> None:
+        self.slack, self.driver, self.out = slack, driver, out
+
+    def channels(self) -> dict[str, str]:
+        return {cid: channel.name for cid, channel in self.slack.channels.items()}
+
+    def show(self, heading: str, text: str) -> None:
+        self.out.write(f"\n### {heading}\n{text.rstrip()}\n")
+
+    def reply(self, heading: str, reply: Reply) -> None:
+        body = reply.json() if reply.body.startswith("{") else {"text": reply.body}
+        self.show(heading, render.message(body or {"text": "(acknowledged)"}, self.channels()))
+
+    def new_view(self, before: set[str]) -> tuple[str, dict[str, Any]]:
+        view_id = _wait(lambda: max(set(self.slack.views) - before, default=None), "a modal")
+        return view_id, self.slack.views[view_id]
+
+    def play(self, now_text: str) -> None:
+        d, slack = self.driver, self.slack
+        self.reply("Alex types /breach help", d.command("help", user=REPORTER))
+
+        before = set(slack.views)
+        d.command("open Laptop stolen from a car", user=REPORTER)
+        view_id, modal = self.new_view(before)
+        self.show("Alex types /breach open Laptop stolen from a car: the modal opens", render.view(modal))
+
+        text = lambda value: {"value": {"type": "plain_text_input", "value": value}}  # noqa: E731
+        values = {
+            "title": text("Laptop stolen from a car"),
+            "description": text("Work laptop taken from a parked car overnight. It holds the payroll spreadsheet."),
+            "aware_at": text(now_text),
+            "discovered_how": text("Alex found the car broken into this morning."),
+            "regimes": {"value": {"type": "checkboxes", "selected_options": [{"value": "uk-gdpr"}]}},
+        }
+        d.view_submission(modal, values, user=REPORTER, view_id=view_id)
+        _wait(lambda: slack.calls_to("pins.add"), "the pinned summary")
+        [channel] = slack.channels.values()
+        members = ", ".join(sorted(channel.members))
+        self.show(
+            f"Alex submits: private channel #{channel.name} created (private={channel.is_private})",
+            f"members: {members}",
+        )
+        summary = slack.messages_in(channel.id)[0]
+        self.show(f"Pinned in #{channel.name}", render.message(summary, self.channels()))
+
+        update = "Police report filed; the laptop has full-disk encryption and the key was not with it."
+        self.reply(
+            "Alex, in the channel: /breach update ...", d.command(f"update {update}", user=REPORTER, channel=channel.id)
+        )
+        self.reply("Alex, elsewhere: /breach status", d.command("status", user=REPORTER))
+        self.reply("Alex tries /breach list", d.command("list", user=REPORTER))
+        self.reply("The DPO: /breach list", d.command("list", user=DPO))
+
+        d.event({"type": "app_home_opened", "user": DPO, "tab": "home", "channel": "D0DPO"})
+        _wait(lambda: DPO in slack.home_views, "the App Home")
+        self.show("The DPO opens Breachbot's App Home", render.view(slack.home_views[DPO], self.channels()))
+
+        before = set(slack.views)
+        d.command("close", user=DPO, channel=channel.id)
+        view_id, modal = self.new_view(before)
+        self.show("The DPO, in the channel: /breach close", render.view(modal))
+        close_values = {
+            "outcome": {"value": {"type": "static_select", "selected_option": {"value": "near-miss"}}},
+            "reason": text("Encrypted with the key kept apart: no personal data was compromised."),
+        }
+        d.view_submission(modal, close_values, user=DPO, view_id=view_id)
+        _wait(lambda: slack.calls_to("chat.update"), "the updated summary")
+        for message in slack.messages_in(channel.id)[1:]:
+            self.show(f"Posted in #{channel.name}", render.message(message, self.channels()))
+        self.show("The pinned summary now reads", render.message(slack.messages_in(channel.id)[0], self.channels()))
+
+
+def run_demo(out: TextIO) -> int:
+    with SlackStandIn(usergroups={}) as slack, tempfile.TemporaryDirectory(prefix="breachbot-demo-") as scratch:
+        secret = secrets.token_hex(16)
+        url = f"sqlite:///{Path(scratch) / 'demo.sqlite3'}"
+        settings = load_settings(
+            SLACK_BOT_TOKEN="xoxb-sandbox",
+            SLACK_SIGNING_SECRET=secret,
+            SLACK_APP_TOKEN="",
+            SLACK_API_URL=slack.api_url,
+            BREACHBOT_DATABASE_URL=url,
+            BREACHBOT_PRIVACY_TEAM_USERS=DPO,
+            BREACHBOT_PRIVACY_TEAM_USERGROUP="",
+            BREACHBOT_PRIVACY_CHANNEL="",
+        )
+        runtime = start_runtime(settings)
+        out.write(
+            "Breachbot sandbox: no Slack credentials, so this plays a short incident through the real app\n"
+            f"against a local Slack stand-in ({slack.base_url}) and a throwaway database. Alex ({REPORTER}) reports;\n"
+            f"the privacy team is the DPO ({DPO}). Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)\n"
+            "to run against your workspace; see the README's Slack section.\n"
+        )
+        try:
+            with LocalServer(wsgi_app(create_app(runtime))) as server:
+                aware = (runtime.clock.now() - timedelta(hours=5)).astimezone(settings.zone)
+                Demo(slack, SlackDriver(server.url, secret), out).play(aware.strftime("%d/%m/%Y %H:%M"))
+        finally:
+            dispose_engine(url)
+        calls = [c.method for c in slack.calls]
+        out.write(f"\nDone. The bot made {len(calls)} Web API calls: {json.dumps(sorted(set(calls)))}\n")
+    return 0

@@ -1,0 +1,95 @@
+"""Serving the WSGI app: gunicorn (gthread workers) for production, a threaded wsgiref server on
+loopback for the tests, the sandbox demo and anything else that must not need a config file."""
+
+from __future__ import annotations
+
+import logging
+import socketserver
+import threading
+from collections.abc import Callable
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from gunicorn.app.base import BaseApplication
+
+from bot.slack.app import WsgiApp
+
+log = logging.getLogger(__name__)
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    # Concurrent test clients and the benchmark open many connections at once.
+    request_queue_size = 128
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("local server: " + format, *args)
+
+
+class LocalServer:
+    """`with LocalServer(app) as server:` serves on 127.0.0.1 at an ephemeral port; `server.url`."""
+
+    def __init__(self, application: WsgiApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = make_server(
+            host, port, application, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        # A short poll interval makes shutdown quick: tests start and stop a server each.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-wsgi", daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/slack/events"
+
+    def __enter__(self) -> LocalServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn run from code, so `breachbot serve` needs no config file. `load` runs in each worker
+    after the fork, so every worker has its own Bolt app, thread pool and database connections."""
+
+    def __init__(self, loader: Callable[[], WsgiApp], options: dict[str, Any]) -> None:
+        self.loader = loader
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> WsgiApp:
+        return self.loader()
+
+
+def gunicorn_options(*, bind: str, workers: int, threads: int, log_level: str = "info") -> dict[str, Any]:
+    return {
+        "bind": bind,
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        # Slack waits 3 s for an ack; a stuck request should not hold a worker for gunicorn's default 30 s.
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "loglevel": log_level.lower(),
+        "accesslog": None,
+    }
+
+
+def serve_gunicorn(loader: Callable[[], WsgiApp], *, bind: str, workers: int, threads: int, log_level: str) -> None:
+    GunicornServer(loader, gunicorn_options(bind=bind, workers=workers, threads=threads, log_level=log_level)).run()

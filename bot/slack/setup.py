@@ -1,0 +1,222 @@
+"""An incident's Slack setup, resumable: private channel, invites, pinned summary, team notice.
+
+Each step is skipped when already done and recorded as soon as it succeeds, in its own short
+transaction: a Slack side effect cannot be rolled back, so its result must be durable before the next
+step starts. When a step fails the incident is already stored; the reporter is told, with a
+"Retry setup" button that runs this again from the failed step.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.services import incidents as incident_service
+from bot.slack import state
+from bot.slack.client import SlackCallFailed
+from bot.slack.context import BotContext
+from bot.slack.views.summary import summary_blocks, summary_text
+from bot.slack.views.text import button, channel_link, escape, section
+
+log = logging.getLogger(__name__)
+
+CHANNEL_NAME_LIMIT = 80
+NAME_ATTEMPTS = 5
+ACTOR = "breachbot"
+OK_ERRORS = {"already_in_channel", "cant_invite_self", "already_pinned"}
+STEP_LABELS = {
+    "create_channel": "creating the private channel",
+    "invite_reporter": "inviting you to the channel",
+    "invite_team": "inviting the privacy team",
+    "post_summary": "posting the summary",
+    "pin_summary": "pinning the summary",
+    "announce": "telling the privacy channel",
+}
+
+
+@dataclass(frozen=True)
+class SetupOutcome:
+    ref: str
+    complete: bool
+    channel_id: str | None = None
+    failed_step: str | None = None
+    error: str | None = None
+    busy: bool = False
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9]+", "-", ascii_text.lower())).strip("-")
+
+
+def channel_name(ref: str, title: str, attempt: int = 1) -> str:
+    """'br-2026-0001-laptop-stolen', at most 80 characters, with '-2', '-3' on a name clash."""
+    suffix = f"-{attempt}" if attempt > 1 else ""
+    base = ref.lower()
+    room = CHANNEL_NAME_LIMIT - len(base) - len(suffix) - 1
+    words = slug(title)[:room].rstrip("-")
+    return f"{base}-{words}{suffix}" if words else f"{base}{suffix}"
+
+
+def run_setup(ctx: BotContext, ref: str) -> SetupOutcome:
+    """Do every setup step not done yet. Safe to call twice at once: only one caller holds the lease."""
+    with ctx.runtime.database.unit_of_work() as session:
+        current = state.claim_setup(session, ref, ctx.now())
+        if current is None:
+            existing = state.setup_state(session, ref)
+    if current is None:
+        if existing is not None and existing.complete:
+            return SetupOutcome(ref, True, existing.channel_id)
+        return SetupOutcome(ref, False, existing.channel_id if existing else None, busy=True)
+    channel_id = current.channel_id
+    step = "create_channel"
+    try:
+        if channel_id is None:
+            channel_id = _create_channel(ctx, current)
+        step = "invite_reporter"
+        if not current.reporter_invited:
+            _invite(ctx, channel_id, [current.reporter])
+            _progress(ctx, current, reporter_invited=True)
+        step = "invite_team"
+        if not current.team_invited:
+            _invite(ctx, channel_id, sorted(ctx.team.members() - {current.reporter}))
+            _progress(ctx, current, team_invited=True)
+        step = "post_summary"
+        summary_ts = current.summary_ts or _post_summary(ctx, current.ref, channel_id)
+        step = "pin_summary"
+        if not current.summary_pinned:
+            _ok_if_done(lambda: ctx.calls("pins.add", channel=channel_id, timestamp=summary_ts))
+            _progress(ctx, current, summary_pinned=True)
+        step = "announce"
+        if not current.announced:
+            _announce(ctx, current)
+            _progress(ctx, current, announced=True)
+    except SlackCallFailed as failure:
+        _record_failure(ctx, current, step, failure)
+        return SetupOutcome(ref, False, channel_id, failed_step=step, error=failure.error)
+    except BaseException:
+        _progress(ctx, current, claimed_until=None)
+        raise
+    _progress(ctx, current, complete=True, failed_step=None, last_error=None, claimed_until=None)
+    return SetupOutcome(ref, True, channel_id)
+
+
+def _progress(ctx: BotContext, current: state.SetupState, **flags: object) -> None:
+    with ctx.runtime.database.unit_of_work() as session:
+        state.record_progress(session, current.incident_id, ctx.now(), **flags)
+
+
+def _ok_if_done(call) -> None:  # type: ignore[no-untyped-def]
+    try:
+        call()
+    except SlackCallFailed as failure:
+        if failure.error not in OK_ERRORS:
+            raise
+
+
+def _create_channel(ctx: BotContext, current: state.SetupState) -> str:
+    for attempt in range(1, NAME_ATTEMPTS + 1):
+        name = channel_name(current.ref, current.title, attempt)
+        try:
+            response = ctx.calls("conversations.create", name=name, is_private=True)
+        except SlackCallFailed as failure:
+            if failure.error == "name_taken" and attempt < NAME_ATTEMPTS:
+                continue
+            raise
+        channel_id = str(response["channel"]["id"])
+        with ctx.runtime.database.unit_of_work() as session:
+            incident_service.record_slack_setup(
+                session,
+                current.ref,
+                summary=f"Private Slack channel #{name} created",
+                actor=ACTOR,
+                now=ctx.now(),
+                channel_id=channel_id,
+            )
+            state.record_progress(session, current.incident_id, ctx.now(), channel_name=name)
+        return channel_id
+    raise AssertionError("unreachable: the last attempt raises")
+
+
+def _invite(ctx: BotContext, channel_id: str, users: list[str]) -> None:
+    if users:
+        # force: invite the valid users even if one id is wrong, rather than nobody.
+        _ok_if_done(lambda: ctx.calls("conversations.invite", channel=channel_id, users=",".join(users), force=True))
+
+
+def _post_summary(ctx: BotContext, ref: str, channel_id: str) -> str:
+    zone = ctx.runtime.settings.zone
+    with ctx.runtime.database.unit_of_work() as session:
+        incident = incident_service.get_incident(session, ref)
+        blocks = summary_blocks(incident, now=ctx.now(), zone=zone)
+        text = summary_text(incident, zone)
+    response = ctx.calls("chat.postMessage", channel=channel_id, text=text, blocks=blocks)
+    ts = str(response["ts"])
+    with ctx.runtime.database.unit_of_work() as session:
+        incident_service.record_slack_setup(
+            session, ref, summary="Summary posted in the incident channel", actor=ACTOR, now=ctx.now(), summary_ts=ts
+        )
+    return ts
+
+
+def _announce(ctx: BotContext, current: state.SetupState) -> None:
+    """Tell the privacy team's channel, by reference only: titles are personal details."""
+    privacy_channel = ctx.runtime.settings.privacy_channel
+    if privacy_channel:
+        ctx.calls(
+            "chat.postMessage",
+            channel=privacy_channel,
+            text=f"New incident {current.ref} reported. The privacy team is invited to its private channel.",
+        )
+
+
+def _record_failure(ctx: BotContext, current: state.SetupState, step: str, failure: SlackCallFailed) -> None:
+    what = STEP_LABELS.get(step, step)
+    log.warning("Slack setup of %s failed at %s: %s", current.ref, step, failure)
+    with ctx.runtime.database.unit_of_work() as session:
+        state.record_progress(
+            session, current.incident_id, ctx.now(), failed_step=step, last_error=failure.error, claimed_until=None
+        )
+        incident_service.record_slack_setup(
+            session,
+            current.ref,
+            summary=f"Slack setup stopped while {what} (Slack said: {failure.error}); it can be resumed",
+            actor=ACTOR,
+            now=ctx.now(),
+            failed=True,
+        )
+    tell_setup_failed(ctx, current.ref, current.reporter, step, failure.error)
+
+
+def failure_blocks(ref: str, step: str, error: str) -> list[dict[str, object]]:
+    what = STEP_LABELS.get(step, step)
+    return [
+        section(
+            f":warning: *{ref}* is saved and its deadlines are running, but Slack setup stopped while "
+            f"{what} (Slack said: `{escape(error)}`). Nothing is lost: retry when Slack is back."
+        ),
+        {
+            "type": "actions",
+            "block_id": f"setup:{ref}",
+            "elements": [button("Retry setup", "retry_setup", ref, "primary")],
+        },
+    ]
+
+
+def tell_setup_failed(ctx: BotContext, ref: str, reporter: str, step: str, error: str) -> None:
+    """DM the reporter; if Slack is down that fails too, and `/breach status` still offers the retry."""
+    try:
+        ctx.calls(
+            "chat.postMessage",
+            channel=reporter,
+            text=f"{ref} is saved, but its Slack setup stopped: press Retry setup",
+            blocks=failure_blocks(ref, step, error),
+        )
+    except SlackCallFailed as problem:
+        log.warning("could not tell %s that setup of %s failed: %s", reporter, ref, problem)
+
+
+def setup_done_text(outcome: SetupOutcome) -> str:
+    return f"*{outcome.ref}* is set up: {channel_link(outcome.channel_id)}"

@@ -1,0 +1,44 @@
+"""The Slack face's own bookkeeping: Events API deliveries already seen, and how far each incident's
+Slack setup (private channel, invites, pinned summary) has got, so a failed setup resumes where it stopped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.store.models.base import Base
+
+
+class SlackEventSeen(Base):
+    """One row per Events API event_id handled: Slack redelivers, Bolt does not de-duplicate."""
+
+    __tablename__ = "slack_event_seen"
+
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SlackSetup(Base):
+    """Progress of an incident's Slack setup. The channel id and summary ts live on the incident itself."""
+
+    __tablename__ = "slack_setup"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True, autoincrement=False)
+    reporter: Mapped[str] = mapped_column(String(40))
+    # Where the report was made, so the reporter can be told there if setup fails.
+    origin_channel: Mapped[str | None] = mapped_column(String(40))
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    reporter_invited: Mapped[bool] = mapped_column(Boolean, default=False)
+    team_invited: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    announced: Mapped[bool] = mapped_column(Boolean, default=False)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_step: Mapped[str | None] = mapped_column(String(40))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A lease rather than a row lock: setup makes slow Slack calls, and holding a database lock
+    # across them would stall every other writer (SQLite has one write lock for the whole file).
+    claimed_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,121 @@
+"""The exports read back whole: every row and field, real dates in XLSX, every timeline event."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from bot.domain.register import COLUMNS, NOT_APPLICABLE_TEXT, NOT_YET_KNOWN, TIMELINE_COLUMNS
+from bot.services import register_export
+from bot.services.register import Register, load_register
+from bot.services.register_export import ExportProblem, as_text, export_register
+from bot.store.session import Database
+from tests.register.helpers import NOW, seed_all_kinds
+
+
+def loaded(database: Database) -> Register:
+    seed_all_kinds(database)
+    with database.unit_of_work() as session:
+        return load_register(session, now=NOW)
+
+
+def test_csv_round_trip_has_every_row_and_field_in_readable_words(database: Database, tmp_path: Path) -> None:
+    register = loaded(database)
+    path = export_register(register, "csv", tmp_path / "register.csv")
+    with path.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[0] == [c.heading for c in COLUMNS]
+    assert len(rows) == 1 + len(register.entries)
+    for row, entry in zip(rows[1:], register.entries, strict=True):
+        assert row == [as_text(entry[c.key], c.kind) for c in COLUMNS]
+        assert "" not in row and "None" not in row
+    read = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    near_miss = next(r for r in read if r["Near miss"] == "yes")
+    assert near_miss["Decision in force"] == NOT_YET_KNOWN
+    assert near_miss["Reported to the ICO (UTC)"] == NOT_APPLICABLE_TEXT
+    notified = next(r for r in read if r["ICO case reference"] == "IC-123456-A1B2")
+    assert notified["Reported to the ICO (UTC)"] == "2026-11-23 11:00:00"
+    assert datetime.fromisoformat(notified["When we became aware (UTC)"]) == datetime(2026, 11, 23, 10, 0)
+    assert "Add recipient checks" in notified["Remedial action planned"]
+
+
+def test_xlsx_round_trip_with_real_dates_and_the_whole_timeline(database: Database, tmp_path: Path) -> None:
+    register = loaded(database)
+    path = export_register(register, "xlsx", tmp_path / "register.xlsx")
+    workbook = load_workbook(path)
+    assert workbook.sheetnames == ["Register", "Timeline"]
+    rows = list(workbook["Register"].iter_rows(values_only=True))
+    assert list(rows[0]) == [c.heading for c in COLUMNS]
+    assert len(rows) == 1 + len(register.entries)
+    kinds = {c.heading: c.kind for c in COLUMNS}
+    for row, entry in zip(rows[1:], register.entries, strict=True):
+        record = dict(zip(rows[0], row, strict=True))
+        assert None not in row
+        assert record["Reference"] == entry["ref"]
+        assert isinstance(record["When we became aware (UTC)"], datetime)
+        assert record["When we became aware (UTC)"] == entry["aware_at"].replace(tzinfo=None)
+        for heading, value in record.items():
+            if kinds[heading] not in ("datetime", "number"):
+                assert isinstance(value, str) and value
+    aware_cell = workbook["Register"]["G2"]
+    assert aware_cell.is_date and "yy" in aware_cell.number_format
+    events = list(workbook["Timeline"].iter_rows(values_only=True))
+    assert list(events[0]) == [c.heading for c in TIMELINE_COLUMNS]
+    assert len(events) - 1 == len(register.timeline) == sum(e["timeline_events"] for e in register.entries)
+    assert all(isinstance(e[2], datetime) for e in events[1:])
+    assert {e[0] for e in events[1:]} == {e["ref"] for e in register.entries}
+
+
+def test_json_uses_keys_iso_times_and_null_for_unknown(database: Database, tmp_path: Path) -> None:
+    register = loaded(database)
+    document = json.loads(export_register(register, "json", tmp_path / "r.json").read_text("utf-8"))
+    assert [c["key"] for c in document["columns"]] == [c.key for c in COLUMNS]
+    assert len(document["incidents"]) == 5 and len(document["timeline"]) == len(register.timeline)
+    near_miss = next(i for i in document["incidents"] if i["near_miss"])
+    assert near_miss["decision"] is None and near_miss["ico_reported_at"] is None
+    late = next(i for i in document["incidents"] if i["late"])
+    assert late["hours_late"] == 18.0 and late["aware_at"] == "2026-11-19T08:00:00+00:00"
+    assert document["all_chains_verified"] is True
+
+
+def test_a_tampered_timeline_is_recorded_as_unverified(database: Database, tmp_path: Path) -> None:
+    seed_all_kinds(database)
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE timeline_event SET summary = 'nothing happened' WHERE id = 1"))
+        first_ref = connection.execute(text("SELECT ref FROM incident ORDER BY id LIMIT 1")).scalar_one()
+    with database.unit_of_work() as session:
+        register = load_register(session, now=NOW)
+    verified = {e["ref"]: e["chain_verified"] for e in register.entries}
+    assert verified.pop(first_ref) is False and all(verified.values())
+    document = json.loads(export_register(register, "json", tmp_path / "r.json").read_text("utf-8"))
+    assert document["all_chains_verified"] is False
+    rows = list(load_workbook(export_register(register, "xlsx", tmp_path / "r.xlsx"))["Register"].values)
+    column = [c.key for c in COLUMNS].index("chain_verified")
+    assert rows[1][column] == "no"
+
+
+def test_a_failed_write_leaves_no_partial_file(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register = loaded(database)
+    with pytest.raises(ExportProblem, match="cannot write"):
+        export_register(register, "csv", tmp_path / "missing-dir" / "r.csv")
+    with pytest.raises(ExportProblem, match="unknown format"):
+        export_register(register, "pdf", tmp_path / "r.pdf")
+    exports = tmp_path / "exports"
+    exports.mkdir()
+
+    def half_then_fail(_register: Register, path: Path) -> None:
+        path.write_text("Reference,Ti")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(register_export._WRITERS, "csv", half_then_fail)
+    with pytest.raises(ExportProblem, match="No space left"):
+        export_register(register, "csv", exports / "r.csv")
+    assert list(exports.iterdir()) == []
