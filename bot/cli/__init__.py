@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 
 from bot.cli import (
+    alerts_commands,
     db_commands,
     deadline,
     incidents,
@@ -29,6 +30,7 @@ COMMAND_MODULES = (
     notices_commands,
     org_commands,
     db_commands,
+    alerts_commands,
     register_commands,
     slack_commands,
 )

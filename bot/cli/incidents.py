@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from bot.cli import incident_records
+from bot.cli import alerts_commands, incident_records
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
 from bot.domain.clock import format_local
 from bot.domain.timeparse import load_zone, parse_instant
@@ -66,6 +66,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_json_flag(delay)
     delay.set_defaults(handler=delay_reasons)
     incident_records.register_incident_actions(sub)
+    alerts_commands.register_incident_actions(sub)
 
 
 def _optional_time(text: str | None, zone: str, now: datetime) -> datetime | None:

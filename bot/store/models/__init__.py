@@ -1,5 +1,6 @@
 """Every table, imported here so that Base.metadata (and so Alembic) sees them all."""
 
+from bot.store.models.alerts import AlertPlan, AlertState, PlannedAlert, SweeperHeartbeat
 from bot.store.models.assessment import Assessment, Override
 from bot.store.models.base import Base, JSONType, UTCDateTime
 from bot.store.models.incident import Incident, RefCounter, Status
@@ -9,6 +10,8 @@ from bot.store.models.slack import SlackEventSeen, SlackSetup
 from bot.store.models.timeline import AppendOnlyViolation, TimelineEvent
 
 __all__ = [
+    "AlertPlan",
+    "AlertState",
     "AppendOnlyViolation",
     "Assessment",
     "Base",
@@ -17,11 +20,13 @@ __all__ = [
     "NoticeDraft",
     "Organisation",
     "Override",
+    "PlannedAlert",
     "RefCounter",
     "RemedialAction",
     "SlackEventSeen",
     "SlackSetup",
     "Status",
+    "SweeperHeartbeat",
     "TimelineEvent",
     "UTCDateTime",
 ]

@@ -1,0 +1,133 @@
+"""Block Kit for deadline alerts: the full alert for the incident channel, and a version without
+personal data for the privacy team's channel (reference, deadline, time left and status only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.alert_plan import AlertContext, spec_for, urgency
+from bot.domain.clock import describe_duration, format_local, get_regime, require_aware
+
+__all__ = ["SNOOZE_ACTION_ID", "AlertContext", "Message", "incident_channel_message", "privacy_channel_message"]
+
+SNOOZE_ACTION_ID = "alert_snooze"
+LONDON = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn escaping: only &, < and >, so a title like `<!channel>` pings nobody."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def date_token(moment: datetime, zone: ZoneInfo = LONDON) -> str:
+    """Shown in each reader's own time zone; the fallback names the zone it was written in."""
+    unix = int(require_aware(moment).timestamp())
+    return f"<!date^{unix}^{{date_short_pretty}} at {{time}}|{format_local(moment, zone)}>"
+
+
+def time_left(deadline: datetime | None, now: datetime) -> str:
+    if deadline is None:
+        return "without undue delay"
+    return describe_duration(deadline - require_aware(now))
+
+
+def _deadline_text(context: AlertContext, zone: ZoneInfo) -> str:
+    if context.deadline is None:
+        return f"without undue delay (aware since {date_token(context.aware_at, zone)})"
+    return date_token(context.deadline, zone)
+
+
+def _header(context: AlertContext) -> str:
+    spec = context.spec
+    text = f"{context.ref}: {spec.headline}"
+    return f"{urgency(spec.urgency).emoji} {text}"[:150]
+
+
+def _fields(context: AlertContext, now: datetime, zone: ZoneInfo) -> list[dict[str, str]]:
+    regime = get_regime(context.regime)
+    return [
+        {"type": "mrkdwn", "text": f"*Reference*\n{context.ref}"},
+        {"type": "mrkdwn", "text": f"*{regime.label} deadline*\n{_deadline_text(context, zone)}"},
+        {"type": "mrkdwn", "text": f"*Time left*\n{time_left(context.deadline, now)}"},
+        {"type": "mrkdwn", "text": f"*Status*\n{context.status}"},
+    ]
+
+
+def _missed_text(context: AlertContext, zone: ZoneInfo) -> str | None:
+    if not context.missed:
+        return None
+    names = []
+    for item in context.missed:
+        spec = spec_for(str(item["regime"]), str(item["kind"]))
+        due = datetime.fromisoformat(str(item["due_at"]))
+        names.append(f"{get_regime(str(item['regime'])).label} \u201c{spec.headline}\u201d ({format_local(due, zone)})")
+    return "Not sent separately, because this more urgent alert was due by the time it could be sent: " + (
+        "; ".join(names)
+    )
+
+
+def incident_channel_message(context: AlertContext, *, now: datetime, zone: ZoneInfo = LONDON) -> Message:
+    spec = context.spec
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _header(context), "emoji": True}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(context.title)}*"}},
+        {"type": "section", "fields": _fields(context, now, zone)},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"*What to do next*\n{spec.next_step_for(context.ref)}"},
+        },
+    ]
+    others = [
+        f"{get_regime(regime).label}: {date_token(deadline, zone)} ({time_left(deadline, now)})"
+        for regime, deadline in context.other_deadlines
+    ]
+    if others:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "Other clocks: " + "; ".join(others)}]}
+        )
+    missed = _missed_text(context, zone)
+    if missed:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": missed}]})
+    if not spec.final:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"alert_{context.alert_id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": SNOOZE_ACTION_ID,
+                        "text": {"type": "plain_text", "text": "Remind me in 1 hour"},
+                        "value": str(context.alert_id),
+                    }
+                ],
+            }
+        )
+    return Message(text=_fallback(context, now, zone), blocks=blocks)
+
+
+def privacy_channel_message(context: AlertContext, *, now: datetime, zone: ZoneInfo = LONDON) -> Message:
+    """No title, no description, no next steps: the privacy channel sees the clock, not the breach."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _header(context), "emoji": True}},
+        {"type": "section", "fields": _fields(context, now, zone)},
+    ]
+    return Message(text=_fallback(context, now, zone), blocks=blocks)
+
+
+def _fallback(context: AlertContext, now: datetime, zone: ZoneInfo) -> str:
+    # The notification text: what a phone lock screen shows, so it carries no personal data either.
+    due = format_local(context.deadline, zone) if context.deadline else "without undue delay"
+    return (
+        f"{context.ref}: {context.spec.headline}. {get_regime(context.regime).label} deadline {due} "
+        f"({time_left(context.deadline, now)}). Status: {context.status}."
+    )
