@@ -169,6 +169,32 @@ def stop_alerts(
     return newly
 
 
+def resume_alerts(
+    session: Session, incident: Incident, regimes: Sequence[str], *, reason: str, actor: str, now: datetime
+) -> list[str]:
+    """Start these clocks' alerts again after a decision not to notify was reversed (a reassessment or
+    an override). A clock stopped because the report was made stays stopped."""
+    plan = session.get(AlertPlan, incident.id)
+    if plan is None or incident.status == Status.CLOSED.value or incident.ico_reported_at is not None:
+        return []
+    resumed = [key for key in dict.fromkeys(regimes) if key in plan.stopped]
+    if not resumed:
+        return []
+    plan.stopped = {key: value for key, value in plan.stopped.items() if key not in resumed}
+    replan(session, incident, now=now)
+    labels = ", ".join(get_regime(key).label for key in resumed)
+    append_event(
+        session,
+        incident,
+        actor=actor,
+        kind="alerts_resumed",
+        summary=f"Deadline alerts running again for {labels}: {reason}",
+        at=now,
+        after={"regimes": resumed, "reason": reason},
+    )
+    return resumed
+
+
 @dataclass(frozen=True)
 class SnoozeResult:
     snoozed: bool

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import triage
 from bot.errors import BreachbotError
+from bot.services import alerts
 from bot.services.incidents import TEXT_LIMIT, get_incident
 from bot.services.timeline import append_event
 from bot.store.models import Assessment, Incident, Override, Status
@@ -25,7 +26,11 @@ class InvalidAnswers(BreachbotError):
 
 
 class InvalidOverride(BreachbotError):
-    pass
+    """`field` names the input at fault (notify_ico, notify_individuals or justification), when one is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 def compute(raw_answers: Any, *, processor: bool = False) -> tuple[triage.TriageAnswers, triage.TriageResult]:
@@ -115,6 +120,27 @@ def _decision_sentence(notify_ico: bool, notify_individuals: bool, public: bool 
     return "record in the breach register only; do not notify the ICO"
 
 
+def _align_ico_alerts(session: Session, incident: Incident, *, actor: str, now: datetime) -> None:
+    """A decision not to notify the ICO stops the ICO clocks' alerts; reversing it starts them again."""
+    regimes = alerts.ico_regimes(incident)
+    decision = current_decision(session, incident)
+    if not regimes or decision.assessment is None:
+        return
+    processor = decision.assessment.result.get("role") == "processor"
+    if decision.notify_ico is False:
+        reason = (
+            "as a processor we tell the controller, who decides whether to notify the ICO (Art 33(2))"
+            if processor and decision.override is None
+            else f"the decision in force (triage v{decision.assessment.version}"
+            f"{', overridden' if decision.override else ''}) is not to notify the ICO"
+        )
+        alerts.stop_alerts(session, incident, regimes, reason=reason, actor=actor, now=now)
+    else:
+        alerts.resume_alerts(
+            session, incident, regimes, reason="the decision in force is now to notify the ICO", actor=actor, now=now
+        )
+
+
 def record_assessment(session: Session, ref: str, raw_answers: Any, *, actor: str, now: datetime) -> Assessment:
     incident = get_incident(session, ref, lock=True)
     answers, result = compute(raw_answers, processor=incident.is_processor)
@@ -158,6 +184,7 @@ def record_assessment(session: Session, ref: str, raw_answers: Any, *, actor: st
         before={"version": previous.version, "result": previous.result} if previous else None,
         after={"version": assessment.version, "answers": stored_answers, "result": result_dict},
     )
+    _align_ico_alerts(session, incident, actor=actor, now=now)
     return assessment
 
 
@@ -179,14 +206,16 @@ def record_override(
     if len(reason) < JUSTIFICATION_MINIMUM:
         raise InvalidOverride(
             "an override needs a written justification the ICO could read "
-            f"(at least {JUSTIFICATION_MINIMUM} characters): say why the computed decision is wrong"
+            f"(at least {JUSTIFICATION_MINIMUM} characters): say why the computed decision is wrong",
+            "justification",
         )
     if len(reason) > TEXT_LIMIT:
-        raise InvalidOverride(f"the justification is too long (at most {TEXT_LIMIT:,} characters)")
+        raise InvalidOverride(f"the justification is too long (at most {TEXT_LIMIT:,} characters)", "justification")
     if notify_individuals and not notify_ico and not incident.is_processor:
         raise InvalidOverride(
             "telling the individuals implies a risk the ICO must hear of too: "
-            "override to notify the ICO as well, or not to tell the individuals"
+            "override to notify the ICO as well, or not to tell the individuals",
+            "notify_individuals",
         )
     current = current_decision(session, incident)
     if (
@@ -224,4 +253,5 @@ def record_override(
         before={"notify_ico": computed["notify_ico"], "notify_individuals": computed["notify_individuals"]},
         after={"notify_ico": notify_ico, "notify_individuals": notify_individuals, "justification": reason},
     )
+    _align_ico_alerts(session, incident, actor=actor, now=now)
     return override

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.services import alerts, incidents
 from bot.services import assessments as service
-from bot.services import incidents
 from bot.services.timeline import events_for, verify_incident
 from bot.store.session import Database
 
@@ -61,9 +61,10 @@ def test_assessment_is_stored_as_a_version_with_its_answers_and_result(database:
         assert versions[0].rules_version
         assert incident.status == "assessed"
         events = events_for(session, incident)
-        assert [e.kind for e in events] == ["opened", "assessed", "assessed"]
-        assert "do not notify the ICO" in events[-1].summary
-        assert "Reasons:" in events[-1].summary
+        assert [e.kind for e in events] == ["opened", "assessed", "assessed", "alerts_stopped"]
+        assert "do not notify the ICO" in events[2].summary
+        assert "Reasons:" in events[2].summary
+        assert "not to notify the ICO" in events[3].summary
         assert verify_incident(session, incident).ok
 
 
@@ -113,7 +114,9 @@ def test_override_sits_beside_the_computed_decision(database: Database) -> None:
         assert decision["computed"]["notify_ico"] is False
         assert decision["override"]["notify_ico"] is True
         assert decision["effective"] == {"notify_ico": True, "notify_individuals": False}
-        event = events_for(session, incident)[-1]
+        kinds = [e.kind for e in events_for(session, incident)]
+        assert kinds == ["opened", "assessed", "alerts_stopped", "override", "alerts_resumed"]
+        event = events_for(session, incident)[3]
         assert event.kind == "override"
         assert "computed: record in the breach register only" in event.summary
         assert "former employee" in event.summary
@@ -178,3 +181,46 @@ def test_processor_incidents_take_the_processor_path(database: Database) -> None
         assert assessment.result["role"] == "processor"
         assert assessment.result["notify_controller"] is True
         assert assessment.result["notify_ico"] is False
+
+
+def test_a_decision_not_to_notify_stops_the_ico_alerts_and_reversing_it_restarts_them(database: Database) -> None:
+    ref = new_incident(database)
+    with database.unit_of_work() as session:
+        incident = incidents.get_incident(session, ref, lock=True)
+        alerts.plan_for_incident(session, incident, NOW)
+        live_at_start = _live_alerts(session, incident)
+        assert live_at_start
+        service.record_assessment(session, ref, LOW_RISK, actor="dpo", now=NOW)
+        assert _live_alerts(session, incident) == 0
+    with database.unit_of_work() as session:
+        service.record_assessment(session, ref, HIGH_RISK, actor="dpo", now=NOW + timedelta(minutes=1))
+        incident = incidents.get_incident(session, ref)
+        assert _live_alerts(session, incident) > 0
+        assert [e.kind for e in events_for(session, incident)][-1] == "alerts_resumed"
+
+
+def test_the_processor_path_stops_the_processors_own_ico_clock(database: Database) -> None:
+    with database.unit_of_work() as session:
+        draft = incidents.IncidentDraft(
+            title="Hosting bug", aware_at=NOW - timedelta(hours=1), is_processor=True, regimes=("uk-gdpr",)
+        )
+        incident = incidents.open_incident(session, draft, actor="U1", now=NOW)
+        alerts.plan_for_incident(session, incident, NOW)
+        service.record_assessment(session, incident.ref, HIGH_RISK, actor="dpo", now=NOW)
+        stopped = events_for(session, incident)[-1]
+        assert stopped.kind == "alerts_stopped" and "controller" in stopped.summary
+
+
+def _live_alerts(session: object, incident: object) -> int:
+    from sqlalchemy import func, select
+
+    from bot.store.models import PlannedAlert
+    from bot.store.models.alerts import LIVE_STATES
+
+    return session.scalar(  # type: ignore[attr-defined]
+        select(func.count()).where(
+            PlannedAlert.incident_id == incident.id,  # type: ignore[attr-defined]
+            PlannedAlert.regime == "uk-gdpr",
+            PlannedAlert.state.in_(LIVE_STATES),
+        )
+    )
