@@ -101,11 +101,13 @@ def test_timeline_markdown_is_evidence_and_reports_tampering(
         "## 1",
         "## 2",
         "## 3",
+        "## 4",
     ]
     assert "[assessed]" not in out and "UTC, assessed" in out and "UTC, action" in out
+    assert "UTC, alerts_stopped" in out
     assert '- After: `{"action_id": 1, "planned": false, "text": "Colleague deleted the email"}`' in out
     assert "- Before: (none)" in out
-    assert "Hash chain verified: all 3 events" in out
+    assert "Hash chain verified: all 4 events" in out
 
     with db_env.engine.begin() as connection:
         connection.execute(text("UPDATE timeline_event SET summary = 'nothing to see' WHERE seq = 2"))
