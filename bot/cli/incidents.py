@@ -9,6 +9,7 @@ from bot.cli import alerts_commands, incident_records
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
 from bot.domain.clock import format_local
 from bot.domain.timeparse import load_zone, parse_instant
+from bot.services import alerts as alert_service
 from bot.services import incidents as service
 
 
@@ -91,6 +92,8 @@ def open_incident(args: argparse.Namespace) -> int:
     )
     with rt.database.unit_of_work() as session:
         incident = service.open_incident(session, draft, actor=actor_name(args), now=now)
+        # In the opening transaction, so no sweep ever sees the incident without its alerts.
+        alert_service.plan_for_incident(session, incident, now)
         data = service.describe(incident, now=now, zone=rt.settings.zone)
     lines = [data["ref"]]
     if not args.json:

@@ -42,9 +42,15 @@ def run_bot(args: argparse.Namespace) -> int:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         from bot.slack.app import create_app
+        from bot.slack.serve import start_alert_sweeper
 
-        app = create_app(runtime())
-        SocketModeHandler(app, current.slack_app_token).start()
+        rt = runtime()
+        app = create_app(rt)
+        sweeper = start_alert_sweeper(rt, app)
+        try:
+            SocketModeHandler(app, current.slack_app_token).start()
+        finally:
+            sweeper.stop()
         return 0
     if current.slack_bot_token or current.slack_signing_secret:
         return serve_http(args)
@@ -54,9 +60,10 @@ def run_bot(args: argparse.Namespace) -> int:
 
 
 def serve_http(args: argparse.Namespace) -> int:
+    from bot.alerts.worker import SweeperHandle
     from bot.runtime import start_runtime
     from bot.slack.app import SlackNotConfigured, create_app, wsgi_app
-    from bot.slack.serve import serve_gunicorn
+    from bot.slack.serve import serve_gunicorn, start_alert_sweeper
     from bot.store.session import dispose_engine
 
     current = settings()
@@ -67,8 +74,18 @@ def serve_http(args: argparse.Namespace) -> int:
     # Migrate once here, then drop the connections: workers are forked and must open their own.
     dispose_engine(runtime().database.url)
 
+    # Filled in each worker after the fork: one sweeper per worker process, stopped as it exits.
+    sweepers: list[SweeperHandle] = []
+
     def load() -> object:
-        return wsgi_app(create_app(start_runtime(current, migrate=False)))
+        rt = start_runtime(current, migrate=False)
+        app = create_app(rt)
+        sweepers.append(start_alert_sweeper(rt, app))
+        return wsgi_app(app)
+
+    def stop_sweepers() -> None:
+        for sweeper in sweepers:
+            sweeper.stop()
 
     sys.stderr.write(f"breachbot: serving /slack/events on {args.host}:{current.port}\n")
     serve_gunicorn(
@@ -77,6 +94,7 @@ def serve_http(args: argparse.Namespace) -> int:
         workers=args.workers,
         threads=args.threads,
         log_level=current.log_level,
+        on_worker_exit=stop_sweepers,
     )
     return 0
 
@@ -88,7 +106,8 @@ def run_doctor(args: argparse.Namespace) -> int:
     width = max(len(c.name) for c in checks)
     lines = []
     for check in checks:
-        lines.append(f"{'OK ' if check.ok else 'FIX'}  {check.name:<{width}}  {check.detail}")
+        mark = "FIX" if not check.ok else "WARN" if check.warning else "OK "
+        lines.append(f"{mark:<4} {check.name:<{width}}  {check.detail}")
         if check.fix:
             lines.append(f"     {'':<{width}}  -> {check.fix}")
     broken = [c for c in checks if not c.ok]

@@ -321,7 +321,8 @@ class CloseRequirement:
     key: str
     when: str  # a name in _WHEN: which incidents the requirement applies to
     need: str  # what is missing, in plain words
-    how: str  # where to record it; {ref} is the incident's reference
+    how: str  # where to record it on the command line; {ref} is the incident's reference
+    slack: str = ""  # where to record it in Slack, from the incident's channel
 
 
 # What a closed incident's register entry must hold. A near miss or false alarm (by flag or by the outcome
@@ -334,30 +335,47 @@ CLOSE_REQUIREMENTS: Final[tuple[CloseRequirement, ...]] = (
         "outcome", "always", "choose the outcome", "--outcome reported|not-reportable|near-miss|false-alarm"
     ),
     CloseRequirement("reason", "always", "say why it is closed (the closing summary)", "--reason TEXT"),
-    CloseRequirement("decision", "breach", "record the triage assessment", "breachbot triage {ref} --answers FILE"),
+    CloseRequirement(
+        "decision",
+        "breach",
+        "record the triage assessment",
+        "breachbot triage {ref} --answers FILE",
+        "`/breach triage`",
+    ),
     CloseRequirement(
         "reasons_not_notified",
         "not_notified",
         "give the reasons for not notifying the ICO",
         "breachbot triage {ref} --override no-notify --individuals no --reason TEXT",
+        "*Override decision* on the triage result",
     ),
     CloseRequirement(
         "ico_report",
         "must_report",
         "record the ICO report, or override the decision with a justification",
         "breachbot incident reported {ref} --ico-ref REF",
+        "`/breach reported CASE-REFERENCE`",
     ),
     CloseRequirement(
         "individuals_told",
         "must_tell",
         "record when and how the people affected were told",
         "breachbot incident facts {ref} --individuals-told-at WHEN --individuals-told-how HOW",
+        "`/breach facts`",
     ),
     CloseRequirement(
-        "delay_reasons", "late", "give the reasons for delay", "breachbot incident delay-reasons {ref} --reason TEXT"
+        "delay_reasons",
+        "late",
+        "give the reasons for delay",
+        "breachbot incident delay-reasons {ref} --reason TEXT",
+        "`/breach delay-reasons TEXT`",
     ),
     CloseRequirement(
-        "remedial_action", "breach", "record a remedial action taken", "breachbot incident action {ref} TEXT"
+        "remedial_action",
+        "breach",
+        "record a remedial action taken",
+        "breachbot incident action {ref} TEXT",
+        "`/breach action TEXT`",
     ),
 )
 

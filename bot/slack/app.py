@@ -16,13 +16,39 @@ from bot.errors import BreachbotError
 from bot.runtime import Runtime
 from bot.slack.client import SlackCalls, make_web_client
 from bot.slack.context import BotContext, OrgProfileCache, PrivacyTeam
-from bot.slack.listeners import close, commands, home, open, updates
+from bot.slack.listeners import (
+    alerts,
+    close,
+    commands,
+    drafts,
+    facts,
+    home,
+    open,
+    org_setup,
+    reporting,
+    triage,
+    updates,
+)
+from bot.slack.listeners import register as breach_register
 from bot.slack.middleware.dedupe import dedupe_events
 from bot.slack.middleware.errors import install_error_handler
 
 EVENTS_PATH = "/slack/events"
 LISTENER_THREADS = 50
-LISTENER_MODULES = (commands, open, close, updates, home)
+LISTENER_MODULES = (
+    commands,
+    open,
+    close,
+    updates,
+    home,
+    triage,
+    drafts,
+    org_setup,
+    alerts,
+    reporting,
+    breach_register,
+    facts,
+)
 
 log = logging.getLogger(__name__)
 

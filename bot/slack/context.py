@@ -111,6 +111,15 @@ class OrgProfileCache:
             if time.monotonic() < self._expires:
                 return
             self._expires = time.monotonic() + self.ttl
+        self._load()
+
+    def refresh(self) -> None:
+        """Read the profile now: after `/breach setup` saves, the next report modal must already show it."""
+        with self._lock:
+            self._expires = time.monotonic() + self.ttl
+        self._load()
+
+    def _load(self) -> None:
         with self.runtime.database.unit_of_work() as session:
             org = incident_service.organisation(session)
             profile = OrgProfile(tuple((org.regimes if org else None) or ["uk-gdpr"]), bool(org and org.is_processor))

@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.services.alerts import last_sweep
 from bot.slack.client import SlackCallFailed, SlackCalls, make_web_client
+from bot.slack.views.reporting import sweeper_health
 from bot.store import migrate
+from bot.store.models import Incident, Status
 from bot.store.session import Database, dispose_engine
 
 # What manifest.yml asks for, and why: keep the two in step.
@@ -24,6 +29,7 @@ REQUIRED_SCOPES = {
     "pins:write": "pinning the incident summary",
     "usergroups:read": "reading the privacy team's user group",
     "im:write": "telling a reporter when setup fails",
+    "files:write": "posting the breach register to the privacy channel",
 }
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
@@ -34,6 +40,8 @@ class Check:
     ok: bool
     detail: str
     fix: str | None = None
+    # Worth attention but not broken: doctor still says ready (e.g. a sweeper that has not run yet).
+    warning: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -162,8 +170,34 @@ def check_database(settings: Settings) -> Check:
     return Check("database", True, f"schema at {head} ({database.dialect})")
 
 
+def check_sweeper(settings: Settings, now: datetime) -> Check:
+    """When the alert sweeper last ran; a warning when it never has, or not for five minutes, while
+    incidents are open (their deadline alerts are then not being sent)."""
+    url = settings.resolved_database_url
+    try:
+        with Database(url).unit_of_work() as session:
+            status = last_sweep(session)
+            open_count = session.scalar(
+                select(func.count()).select_from(Incident).where(Incident.status != Status.CLOSED.value)
+            )
+    finally:
+        dispose_engine(url)
+    healthy, words = sweeper_health(status, open_incidents=open_count or 0, now=now)
+    if healthy:
+        return Check("alert sweeper", True, words)
+    return Check(
+        "alert sweeper",
+        True,
+        words,
+        "the bot runs one (`breachbot run` or `breachbot serve`); or run `breachbot alerts worker` beside it",
+        warning=True,
+    )
+
+
 def run_checks(
-    load: Callable[[], Settings] = load_settings, calls_for: Callable[[Settings], SlackCalls] | None = None
+    load: Callable[[], Settings] = load_settings,
+    calls_for: Callable[[Settings], SlackCalls] | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> list[Check]:
     try:
         settings = load()
@@ -192,5 +226,8 @@ def run_checks(
     if settings.slack_bot_token:
         make = calls_for or (lambda s: SlackCalls(make_web_client(s.slack_bot_token, s.slack_api_url), attempts=1))
         checks.extend(check_slack(settings, make(settings)))
-    checks.append(check_database(settings))
+    database = check_database(settings)
+    checks.append(database)
+    if database.ok:
+        checks.append(check_sweeper(settings, now()))
     return checks

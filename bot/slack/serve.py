@@ -11,8 +11,12 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from gunicorn.app.base import BaseApplication
+from slack_bolt import App
 
+from bot.alerts.worker import SweeperHandle, start_sweeper_thread
+from bot.runtime import Runtime
 from bot.slack.app import WsgiApp
+from bot.slack.client import SlackCalls
 
 log = logging.getLogger(__name__)
 
@@ -91,5 +95,25 @@ def gunicorn_options(*, bind: str, workers: int, threads: int, log_level: str = 
     }
 
 
-def serve_gunicorn(loader: Callable[[], WsgiApp], *, bind: str, workers: int, threads: int, log_level: str) -> None:
-    GunicornServer(loader, gunicorn_options(bind=bind, workers=workers, threads=threads, log_level=log_level)).run()
+def serve_gunicorn(
+    loader: Callable[[], WsgiApp],
+    *,
+    bind: str,
+    workers: int,
+    threads: int,
+    log_level: str,
+    on_worker_exit: Callable[[], None] | None = None,
+) -> None:
+    """`on_worker_exit` runs in each worker as it stops (gunicorn's worker_exit hook), to stop what
+    `loader` started in that worker."""
+    options = gunicorn_options(bind=bind, workers=workers, threads=threads, log_level=log_level)
+    if on_worker_exit is not None:
+        options["worker_exit"] = lambda _server, _worker: on_worker_exit()
+    GunicornServer(loader, options).run()
+
+
+def start_alert_sweeper(runtime: Runtime, app: App) -> SweeperHandle:
+    """The deadline-alert sweeper as a thread of this bot process. Several processes may each run one:
+    the claim hands each alert to one sweeper. max_sleep=0, so a 429 is rescheduled by the sweeper
+    rather than slept on."""
+    return start_sweeper_thread(runtime, SlackCalls(app.client, max_sleep=0))

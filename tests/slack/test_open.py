@@ -56,7 +56,7 @@ def test_report_opens_modal_first_then_private_channel_invites_and_pinned_summar
     assert f"<!date^{due}^{{date_short_pretty}} at {{time}}|Thu 26 Nov 2026, 09:00 GMT>" in shown
     assert "2 days 21 h left" in shown
     buttons = [e["action_id"] for b in summary["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == ["add_update", "close_incident"]
+    assert buttons == ["add_update", "triage_open", "drafts_post", "ico_reported", "aware_change", "close_incident"]
     methods = [c.method for c in harness.slack.calls if c.method != "auth.test"]
     assert methods.index("views.open") < methods.index("conversations.create")
     with harness.database.unit_of_work() as session:

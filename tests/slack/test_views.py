@@ -30,7 +30,15 @@ def test_a_late_report_asks_for_reasons_and_the_team_records_them(harness: Harne
     summary = harness.slack.messages_in(channel)[0]
     assert "The report is late" in channel_message_text(summary) and "LATE" in channel_message_text(summary)
     buttons = [e["action_id"] for b in summary["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == ["add_update", "delay_reasons", "close_incident"]
+    assert buttons == [
+        "add_update",
+        "triage_open",
+        "drafts_post",
+        "delay_reasons",
+        "ico_reported",
+        "aware_change",
+        "close_incident",
+    ]
 
     before = set(harness.slack.views)
     harness.driver.block_action(
@@ -59,3 +67,19 @@ def test_the_add_update_button_adds_to_the_timeline(harness: Harness) -> None:
     assert harness.driver.view_submission(harness.slack.views[view_id], values, view_id=view_id).body == ""
     [confirmation] = harness.wait_for(lambda: harness.slack.ephemerals, "the confirmation")
     assert confirmation["channel"] == channel and "Added to BR-2026-0001's timeline" in confirmation["text"]
+
+
+def test_delay_reasons_by_command_in_the_channel_team_only(harness: Harness) -> None:
+    incident = harness.report(aware="18/11/2026 09:00")
+    channel = incident.slack_channel_id
+    refused = harness.driver.command("delay-reasons Supplier told us late", user="U_OUTSIDER", channel=channel)
+    assert "privacy team" in refused.json()["text"]
+    elsewhere = harness.driver.command("delay-reasons Supplier told us late", user=TEAM_USERS[1], channel="C_GENERAL")
+    assert "incident's channel" in elsewhere.json()["text"]
+    reply = harness.driver.command("delay-reasons Supplier told us <late>", user=TEAM_USERS[1], channel=channel)
+    assert "Recorded the reasons for delay" in reply.json()["text"]
+    harness.wait_for_call("chat.update")
+    [stored] = harness.incidents()
+    assert stored.delay_reasons == "Supplier told us <late>"
+    posted = [channel_message_text(m) for m in harness.slack.messages_in(channel)]
+    assert any("Supplier told us &lt;late&gt;" in text for text in posted)

@@ -37,7 +37,11 @@ def still_needed(ctx: BotContext, ref: str, *, outcome: str | None = None, reaso
         missing = register_service.close_requirements_missing(
             session, incident, outcome=outcome or None, reason=reason or None, now=ctx.now()
         )
-    return [f"{r.need} (`{r.how.format(ref=ref)}`)" for r in missing if r.key not in ("outcome", "reason")]
+    return [
+        f"{r.need} ({r.slack or '`' + r.how.format(ref=ref) + '`'})"
+        for r in missing
+        if r.key not in ("outcome", "reason")
+    ]
 
 
 def close_modal(ref: str, needed: list[str] | None = None) -> dict[str, Any]:

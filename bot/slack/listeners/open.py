@@ -12,6 +12,7 @@ from slack_bolt import Ack, App
 from bot.domain.clock import UnknownRegime, get_regime
 from bot.domain.timeparse import TimeInputError, parse_instant
 from bot.errors import NotAllowed
+from bot.services import alerts as alert_service
 from bot.services import incidents as incident_service
 from bot.services.incidents import TEXT_LIMIT, TITLE_LIMIT, IncidentDraft, InvalidIncident
 from bot.slack import state
@@ -21,17 +22,25 @@ from bot.slack.middleware.errors import after_ack_errors
 from bot.slack.replies import tell, user_of
 from bot.slack.setup import run_setup, setup_done_text
 from bot.slack.views import forms
-from bot.slack.views.report import CALLBACK_ID, origin_channel, report_modal
+from bot.slack.views.report import CALLBACK_ID, is_near_miss, origin_channel, report_modal
 from bot.slack.views.text import section
 
 log = logging.getLogger(__name__)
 
 
 def open_report_modal(
-    ctx: BotContext, trigger_id: str, *, title: str = "", description: str = "", channel: str | None = None
+    ctx: BotContext,
+    trigger_id: str,
+    *,
+    title: str = "",
+    description: str = "",
+    channel: str | None = None,
+    near_miss: bool = False,
 ) -> None:
     """views.open first (the trigger expires in about 3 s), then refresh the cached organisation profile."""
-    view = report_modal(ctx.org.current(), title=title, description=description, origin_channel=channel)
+    view = report_modal(
+        ctx.org.current(), title=title, description=description, origin_channel=channel, near_miss=near_miss
+    )
     ctx.quick("views.open", trigger_id=trigger_id, view=view)
     ctx.org.refresh_if_stale()
 
@@ -86,18 +95,21 @@ def read_report(view: dict[str, Any], *, now: datetime, zone: str) -> tuple[Inci
         regimes=tuple(chosen),
         is_processor=is_processor,
         controller_name=controller or None,
+        near_miss=is_near_miss(view),
         source_key=f"slack-view:{view.get('id')}",
     )
     return draft, {}
 
 
 def store_report(ctx: BotContext, draft: IncidentDraft, *, reporter: str, channel: str | None) -> str:
-    """Store the incident and its setup record; a double submit gets the incident the first one made."""
+    """Store the incident, its setup record and its deadline alerts in one transaction (so no sweep can
+    see an incident without its plan); a double submit gets the incident the first one made."""
     for attempt in (1, 2):
         try:
             with ctx.runtime.database.unit_of_work() as session:
                 incident = incident_service.open_incident(session, draft, actor=reporter, now=ctx.now())
                 state.ensure_setup(session, incident, reporter=reporter, origin_channel=channel, now=ctx.now())
+                alert_service.plan_for_incident(session, incident, ctx.now())
                 return incident.ref
         except InvalidIncident:
             # The twin submission committed first: the second pass finds it by source_key.

@@ -7,18 +7,47 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.errors import BreachbotError
 from bot.services import incidents as incident_service
 from bot.services.incidents import TEXT_LIMIT
+from bot.slack import state
 from bot.slack.context import BotContext
 from bot.slack.incident_channel import post_to_incident, refresh_summary
-from bot.slack.middleware.auth import team_only
+from bot.slack.middleware.auth import require_team, team_only
 from bot.slack.middleware.errors import after_ack_errors
 from bot.slack.replies import tell, user_of
+from bot.slack.subcommands import subcommand
 from bot.slack.views import forms
 from bot.slack.views.text import escape, mention, plain
 
 UPDATE_CALLBACK = "add_update"
+DELAY_USAGE = "Give the reasons in the incident's channel: `/breach delay-reasons The supplier told us on day 4`."
 DELAY_CALLBACK = "delay_reasons"
+
+
+@subcommand(
+    "delay-reasons",
+    "/breach delay-reasons TEXT",
+    "in an incident's channel, record why a report is late (UK GDPR Art 33(1))",
+    team_only=True,
+)
+def delay_reasons_command(ctx: BotContext, ack: Ack, command: dict[str, Any], rest: str) -> None:
+    user, channel = str(command.get("user_id") or ""), str(command.get("channel_id") or "")
+    try:
+        require_team(ctx, user, "record the reasons for delay")
+        if not rest:
+            raise BreachbotError(DELAY_USAGE)
+        with ctx.runtime.database.unit_of_work() as session:
+            incident = state.incident_in_channel(session, channel)
+            if incident is None:
+                raise BreachbotError(DELAY_USAGE)
+            ref = incident_service.record_delay_reasons(session, incident.ref, rest, actor=user, now=ctx.now()).ref
+    except BreachbotError as problem:
+        ack(text=str(problem), response_type="ephemeral")
+        return
+    ack(text=f"Recorded the reasons for delay on {ref}.", response_type="ephemeral")
+    post_to_incident(ctx, ref, f"{mention(user)} recorded the reasons for delay:\n>{escape(rest)}")
+    refresh_summary(ctx, ref)
 
 
 def text_modal(callback_id: str, title: str, label: str, hint: str, ref: str, channel: str | None) -> dict[str, Any]:

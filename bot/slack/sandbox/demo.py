@@ -15,9 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.alerts.worker import Sweeper
 from bot.config import load_settings
 from bot.runtime import start_runtime
 from bot.slack.app import create_app, wsgi_app
+from bot.slack.client import SlackCalls, make_web_client
 from bot.slack.sandbox import render
 from bot.slack.sandbox.driver import Reply, SlackDriver
 from bot.slack.sandbox.webapi import SlackStandIn
@@ -39,8 +41,12 @@ def _wait(predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> Any
 
 
 class Demo:
-    def __init__(self, slack: SlackStandIn, driver: SlackDriver, out: TextIO) -> None:
+    def __init__(
+        self, slack: SlackStandIn, driver: SlackDriver, out: TextIO, sweep: Callable[[], object] | None = None
+    ) -> None:
         self.slack, self.driver, self.out = slack, driver, out
+        # The bot runs its alert sweeper every few seconds; the demo runs one sweep at a chosen moment.
+        self.sweep = sweep
 
     def channels(self) -> dict[str, str]:
         return {cid: channel.name for cid, channel in self.slack.channels.items()}
@@ -83,6 +89,11 @@ class Demo:
         )
         summary = slack.messages_in(channel.id)[0]
         self.show(f"Pinned in #{channel.name}", render.message(summary, self.channels()))
+        if self.sweep is not None:
+            self.sweep()
+            for message in slack.messages_in(channel.id)[1:]:
+                self.show(f"The alert sweeper posts in #{channel.name}", render.message(message, self.channels()))
+        shown = len(slack.messages_in(channel.id))
 
         update = "Police report filed; the laptop has full-disk encryption and the key was not with it."
         self.reply(
@@ -106,7 +117,7 @@ class Demo:
         }
         d.view_submission(modal, close_values, user=DPO, view_id=view_id)
         _wait(lambda: slack.calls_to("chat.update"), "the updated summary")
-        for message in slack.messages_in(channel.id)[1:]:
+        for message in slack.messages_in(channel.id)[shown:]:
             self.show(f"Posted in #{channel.name}", render.message(message, self.channels()))
         self.show("The pinned summary now reads", render.message(slack.messages_in(channel.id)[0], self.channels()))
 
@@ -135,7 +146,10 @@ def run_demo(out: TextIO) -> int:
         try:
             with LocalServer(wsgi_app(create_app(runtime))) as server:
                 aware = (runtime.clock.now() - timedelta(hours=5)).astimezone(settings.zone)
-                Demo(slack, SlackDriver(server.url, secret), out).play(aware.strftime("%d/%m/%Y %H:%M"))
+                calls = SlackCalls(make_web_client(settings.slack_bot_token, settings.slack_api_url), max_sleep=0)
+                sweeper = Sweeper(runtime.database, runtime.clock, calls, settings)
+                demo = Demo(slack, SlackDriver(server.url, secret), out, sweep=sweeper.sweep_once)
+                demo.play(aware.strftime("%d/%m/%Y %H:%M"))
         finally:
             dispose_engine(url)
         calls = [c.method for c in slack.calls]

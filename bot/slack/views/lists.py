@@ -90,9 +90,16 @@ def channel_url(channel_id: str, team_id: str | None) -> str:
 
 
 def home_view(
-    incidents: list[Incident] | None, now: datetime, zone: ZoneInfo, team: str, team_id: str | None
+    incidents: list[Incident] | None,
+    now: datetime,
+    zone: ZoneInfo,
+    team: str,
+    team_id: str | None,
+    *,
+    sweeper: str | None = None,
 ) -> dict[str, Any]:
-    """The App Home. `incidents` is None for people outside the privacy team: they see how to report."""
+    """The App Home. `incidents` is None for people outside the privacy team: they see how to report.
+    `sweeper` is the alert sweeper's health line, for the privacy team."""
     if incidents is None:
         blocks = [
             {"type": "header", "text": {"type": "plain_text", "text": "Report a personal-data breach"}},
@@ -119,5 +126,7 @@ def home_view(
         blocks.append(block)
     if len(incidents) > MAX_LISTED:
         blocks.append(context(f"…and {len(incidents) - MAX_LISTED} more: `/breach list` or the CLI shows all."))
+    if sweeper:
+        blocks.append(context(sweeper))
     blocks.append(context(f"Nearest deadline first. Updated {date_token(now, zone)}."))
     return {"type": "home", "blocks": blocks}

@@ -61,9 +61,22 @@ def _option(key: str) -> dict[str, Any]:
     }
 
 
+NEAR_MISS_GUIDANCE = (
+    "A near miss: something went wrong, or nearly did, but no personal data was lost, seen or changed. "
+    "Record it anyway: the register keeps near misses too, and the clock still runs in case it turns "
+    "out to be a breach."
+)
+
+
 def report_modal(
-    profile: OrgProfile, *, title: str = "", description: str = "", origin_channel: str | None = None
+    profile: OrgProfile,
+    *,
+    title: str = "",
+    description: str = "",
+    origin_channel: str | None = None,
+    near_miss: bool = False,
 ) -> dict[str, Any]:
+    """The report modal; `near_miss` gives the near-miss variant, whose submission stores near_miss=True."""
     choices = [key for key in regimes() if key != "processor"]
     preset = [_option(key) for key in choices if key in profile.regimes]
     regime_element: dict[str, Any] = {
@@ -80,13 +93,15 @@ def report_modal(
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "title": plain("Report a breach", 24),
+        "title": plain("Report a near miss" if near_miss else "Report a breach", 24),
         "submit": plain("Report", 24),
         "close": plain("Cancel", 24),
-        "private_metadata": json.dumps({"channel": origin_channel})[:3000],
+        "private_metadata": json.dumps({"channel": origin_channel, "near_miss": near_miss})[:3000],
         "blocks": [
             context(
-                "Report it now, even if you are unsure: the law's clock runs from when the organisation "
+                NEAR_MISS_GUIDANCE
+                if near_miss
+                else "Report it now, even if you are unsure: the law's clock runs from when the organisation "
                 "became aware. Only the privacy team and you will see the details."
             ),
             _input(
@@ -130,3 +145,7 @@ def report_modal(
 def origin_channel(view: dict[str, Any]) -> str | None:
     channel = forms.metadata(view).get("channel")
     return str(channel) if channel else None
+
+
+def is_near_miss(view: dict[str, Any]) -> bool:
+    return forms.metadata(view).get("near_miss") is True

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.clock import deadlines_for, describe_duration, format_local
+from bot.domain.clock import deadlines_for, describe_duration, format_local, get_regime
+from bot.slack.views import triage as triage_view
 from bot.slack.views.text import button, context, date_token, escape, mention, section
 from bot.store.models import Incident, Status
 
@@ -48,13 +49,30 @@ def needs_delay_reasons(incident: Incident, now: datetime) -> bool:
     return not is_closed(incident) and is_late(incident, now) and not incident.delay_reasons
 
 
+def awaits_ico_report(incident: Incident) -> bool:
+    """Open, not yet recorded as reported, and with a clock that ends in a report to the ICO."""
+    if is_closed(incident) or incident.ico_reported_at is not None:
+        return False
+    return any(get_regime(key).report_to == "the ICO" for key in incident.regimes)
+
+
+def ico_case_line(incident: Incident, now: datetime) -> str | None:
+    return f"*ICO case reference:* {escape(incident.ico_case_ref)}" if incident.ico_case_ref else None
+
+
 SUMMARY_BUTTONS: tuple[SummaryButton, ...] = (
     SummaryButton("add_update", "Add update", shown=lambda i, now: not is_closed(i)),
+    SummaryButton("triage_open", "Triage", "primary", shown=lambda i, now: not is_closed(i)),
+    SummaryButton(
+        "drafts_post", "Draft notices", shown=lambda i, now: not is_closed(i) or triage_view.has_assessment(i)
+    ),
     SummaryButton("delay_reasons", "Record reasons for delay", "danger", shown=needs_delay_reasons),
+    SummaryButton("ico_reported", "ICO report made", shown=lambda i, now: awaits_ico_report(i)),
+    SummaryButton("aware_change", "Change awareness time", shown=lambda i, now: not is_closed(i)),
     SummaryButton("close_incident", "Close", shown=lambda i, now: not is_closed(i)),
 )
 
-SUMMARY_LINES: tuple[Callable[[Incident, datetime], str | None], ...] = ()
+SUMMARY_LINES: tuple[Callable[[Incident, datetime], str | None], ...] = (triage_view.decision_line, ico_case_line)
 
 
 def deadline_lines(incident: Incident, now: datetime, zone: ZoneInfo) -> list[str]:

@@ -1,0 +1,158 @@
+"""The register's Slack face: `/breach register` (privacy team) posts the register as an XLSX file to
+the privacy team's channel and nowhere else; `/breach near-miss` records a near miss through the report
+modal; `/breach action TEXT` records remedial action as it happens."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import select
+
+from bot.errors import BreachbotError
+from bot.services import actions as action_service
+from bot.services.incidents import get_incident
+from bot.services.register import load_register
+from bot.services.register_export import export_register
+from bot.slack.context import BotContext
+from bot.slack.listeners.open import open_report_modal
+from bot.slack.middleware.auth import require_team
+from bot.slack.replies import tell
+from bot.slack.subcommands import subcommand
+from bot.slack.views.text import channel_link, date_token, escape, mention
+from bot.store.models import Incident
+
+log = logging.getLogger(__name__)
+
+EXPORTING = "export the breach register"
+NO_PRIVACY_CHANNEL = (
+    "No privacy team channel is configured, so there is nowhere safe to post the register: nothing was "
+    "exported. An admin sets BREACHBOT_PRIVACY_CHANNEL (the channel's ID, with the bot invited); meanwhile "
+    "`breachbot register export --format xlsx --out FILE` writes it on the server."
+)
+ACTION_USAGE = (
+    "Say what was done: `/breach action Reset the passwords of the 40 affected accounts`, or what is "
+    "planned: `/breach action planned: Retrain the team on sending spreadsheets`."
+)
+# `/breach action planned: TEXT` (or `--planned TEXT`) records an action still to be done.
+_PLANNED = re.compile(r"^(?:planned\s*:|--planned\b)\s*", re.IGNORECASE)
+# The same words from the same person this soon after are a repeat of the command, not a new action.
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def export_to_privacy_channel(ctx: BotContext, *, user: str, privacy_channel: str) -> str:
+    """Export the whole register as XLSX and upload it to the privacy channel only; returns the
+    confirmation for the person who asked. The temporary file is gone when this returns."""
+    now, zone = ctx.now(), ctx.runtime.settings.zone
+    with ctx.runtime.database.unit_of_work() as session:
+        register = load_register(session, now=now)
+    name = f"breach-register-{now.astimezone(zone):%Y-%m-%d-%H%M}.xlsx"
+    count = len(register.entries)
+    verified = (
+        "every incident's timeline verified"
+        if register.all_verified
+        else f":warning: {sum(not e['chain_verified'] for e in register.entries)} timeline(s) FAILED verification"
+    )
+    # The comment shows in the channel: counts only, no incident details.
+    comment = (
+        f"The breach register as of {date_token(now, zone)}, asked for by {mention(user)}: {count} entries; {verified}."
+    )
+    with tempfile.TemporaryDirectory(prefix="breachbot-register-") as scratch:
+        path = export_register(register, "xlsx", Path(scratch) / name)
+        try:
+            ctx.calls.client.files_upload_v2(
+                channel=privacy_channel,
+                file=str(path),
+                filename=name,
+                title=f"Breach register {now.astimezone(zone):%d %b %Y %H:%M}",
+                initial_comment=comment,
+            )
+        except SlackApiError as problem:
+            error = str(problem.response.get("error") or "unknown_error")
+            raise BreachbotError(
+                f"Could not post the register to {channel_link(privacy_channel)} ({error}): invite the bot to that "
+                "channel and check the app has the files:write scope (`breachbot doctor`)."
+            ) from None
+        except (SlackClientError, OSError) as problem:
+            log.warning("register upload failed: %s", problem)
+            raise BreachbotError("Could not reach Slack to post the register: try again shortly.") from None
+    return f"Posted {name} to {channel_link(privacy_channel)}: {count} entries; {verified}."
+
+
+@subcommand(
+    "register", "/breach register", "post the breach register (XLSX) to the privacy team's channel", team_only=True
+)
+def register_command(ctx: BotContext, ack: Ack, command: dict[str, Any], rest: str) -> None:
+    user = str(command.get("user_id") or "")
+    require_team(ctx, user, EXPORTING)
+    privacy = ctx.runtime.settings.privacy_channel
+    if not privacy:
+        ack(text=NO_PRIVACY_CHANNEL, response_type="ephemeral")
+        return
+    elsewhere = "" if command.get("channel_id") == privacy else " (never to this channel: it holds personal data)"
+    ack(text=f"Exporting the breach register to {channel_link(privacy)}{elsewhere}…", response_type="ephemeral")
+    tell(ctx, command, export_to_privacy_channel(ctx, user=user, privacy_channel=privacy))
+
+
+@subcommand("near-miss", "/breach near-miss [title]", "record a near miss: nothing was compromised, but it is kept")
+def near_miss_command(ctx: BotContext, ack: Ack, command: dict[str, Any], rest: str) -> None:
+    ack()
+    open_report_modal(
+        ctx,
+        str(command.get("trigger_id") or ""),
+        title=rest[:200],
+        channel=str(command.get("channel_id") or ""),
+        near_miss=True,
+    )
+
+
+def record_action(ctx: BotContext, *, channel: str, text: str, planned: bool, user: str) -> tuple[str, bool]:
+    """Record the action on the channel's incident; (ref, False) when it repeats the last one."""
+    now = ctx.now()
+    with ctx.runtime.database.unit_of_work() as session:
+        ref = session.scalar(select(Incident.ref).where(Incident.slack_channel_id == channel)) if channel else None
+        if ref is None:
+            raise BreachbotError("Use `/breach action` in the incident's own channel.")
+        # Locked first, so a repeated command waits for the first and then sees its action.
+        incident = get_incident(session, ref, lock=True)
+        previous = action_service.actions_for(session, incident)
+        last = previous[-1] if previous else None
+        cleaned = " ".join(text.split())
+        if (
+            last is not None
+            and last.text == cleaned
+            and last.planned == planned
+            and last.recorded_by == user
+            and now - last.created_at < REPEAT_WINDOW
+        ):
+            return ref, False
+        action_service.add_action(session, ref, text, actor=user, now=now, planned=planned)
+    return ref, True
+
+
+@subcommand("action", "/breach action [planned:] TEXT", "record remedial action taken, or planned, on the timeline")
+def action_command(ctx: BotContext, ack: Ack, command: dict[str, Any], rest: str) -> None:
+    planned = bool(_PLANNED.match(rest))
+    text = _PLANNED.sub("", rest, count=1).strip()
+    if not text:
+        ack(text=ACTION_USAGE, response_type="ephemeral")
+        return
+    ref, added = record_action(
+        ctx, channel=str(command.get("channel_id") or ""), text=text, planned=planned, user=str(command.get("user_id"))
+    )
+    kind = "planned action" if planned else "remedial action"
+    shown = escape(text[:300])
+    if not added:
+        ack(text=f"That {kind} is already on {ref}'s timeline: {shown}", response_type="ephemeral")
+        return
+    ack(text=f"Recorded a {kind} on {ref}'s timeline and register: {shown}", response_type="ephemeral")
+
+
+def register(app: App, ctx: BotContext) -> None:
+    """The subcommands above register themselves on import; this module has no buttons of its own."""

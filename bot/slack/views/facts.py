@@ -1,0 +1,97 @@
+"""The register-facts modal: what the ICO form and the breach register ask for beyond the triage answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.clock import format_local
+from bot.slack.views.text import context, plain
+from bot.store.models import Incident
+
+CALLBACK_ID = "register_facts"
+TEXT_FIELDS = (
+    ("likely_consequences", "Likely consequences for the people affected", "e.g. phishing attempts, fraud, distress"),
+    ("staff_involved", "Was a member of staff involved? Their training?", "The ICO form asks about both."),
+    ("others_told", "Who else has been told?", "Police, other regulators, insurers; any media coverage."),
+    ("individuals_told_how", "How were the people affected told?", "e.g. email to each person, letter, website"),
+)
+CYBER_OPTIONS = (("yes", "Yes"), ("no", "No"), ("unknown", "Not known yet"))
+
+
+def _text_input(block_id: str, label: str, hint: str, value: str | None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 3000}
+    if value:
+        element["initial_value"] = value[:3000]
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": plain(label, 150),
+        "hint": plain(hint, 150),
+        "element": element,
+    }
+
+
+def facts_modal(incident: Incident, zone: ZoneInfo) -> dict[str, Any]:
+    cyber = {True: "yes", False: "no"}.get(incident.cyber_incident, "unknown")  # type: ignore[arg-type]
+    options = [{"text": plain(label), "value": value} for value, label in CYBER_OPTIONS]
+    told_at = format_local(incident.individuals_told_at, zone) if incident.individuals_told_at else None
+    blocks: list[dict[str, Any]] = [
+        context(
+            f"*{incident.ref}*: these facts go into the ICO report and the breach register. Leave blank what "
+            "is not known yet; drafts show it as not yet known."
+        ),
+        *[_text_input(key, label, hint, getattr(incident, key)) for key, label, hint in TEXT_FIELDS[:3]],
+        {
+            "type": "input",
+            "block_id": "cyber_incident",
+            "label": plain("Was it a cyber incident?"),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": "value",
+                "options": options,
+                "initial_option": next(o for o in options if o["value"] == cyber),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "individuals_told_at",
+            "optional": True,
+            "label": plain("When were the people affected told?"),
+            "hint": plain("UK time unless you add GMT, BST or an offset, e.g. 24/11/2026 10:30"),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "value",
+                "max_length": 100,
+                **({"initial_value": told_at} if told_at else {}),
+            },
+        },
+        _text_input(*TEXT_FIELDS[3][:3], incident.individuals_told_how),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": plain("Register facts", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"ref": incident.ref}),
+        "blocks": blocks,
+    }
+
+
+def describe_changes(changes: dict[str, Any], zone: ZoneInfo) -> list[str]:
+    labels = {key: label for key, label, _ in TEXT_FIELDS} | {
+        "cyber_incident": "Cyber incident",
+        "individuals_told_at": "People affected told",
+    }
+    shown = []
+    for key, value in changes.items():
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        elif isinstance(value, datetime):
+            value = format_local(value, zone)
+        shown.append(f"{labels[key]}: {value}")
+    return shown

@@ -1,0 +1,80 @@
+"""`/breach facts`: the register facts from Slack, team only, times parsed, changes on the timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.services.timeline import events_for
+from bot.store.models import Incident
+from tests.slack.conftest import TEAM_USERS, Harness, channel_message_text
+
+
+def open_facts(harness: Harness, channel: str, user: str = TEAM_USERS[0]) -> tuple[str, dict]:
+    before = set(harness.slack.views)
+    reply = harness.driver.command("facts", user=user, channel=channel)
+    assert reply.status == 200
+    view_id = harness.wait_for(lambda: max(set(harness.slack.views) - before, default=None), "views.open")
+    harness.wait_for(lambda: harness.slack.views[view_id].get("callback_id") == "register_facts", "the filled modal")
+    return view_id, harness.slack.views[view_id]
+
+
+def values(**fields: str) -> dict:
+    answers = {
+        key: {"value": {"type": "plain_text_input", "value": fields.get(key, "")}}
+        for key in (
+            "likely_consequences",
+            "staff_involved",
+            "others_told",
+            "individuals_told_at",
+            "individuals_told_how",
+        )
+    }
+    cyber = fields.get("cyber", "unknown")
+    answers["cyber_incident"] = {"value": {"type": "radio_buttons", "selected_option": {"value": cyber}}}
+    return answers
+
+
+def test_facts_are_recorded_and_posted_in_the_channel(harness: Harness) -> None:
+    incident = harness.report()
+    channel = incident.slack_channel_id
+    view_id, view = open_facts(harness, channel)
+    submitted = values(
+        likely_consequences="Phishing <attempts>", cyber="yes", individuals_told_at="23/11/2026 09:30",
+        individuals_told_how="Email to each customer",
+    )  # fmt: skip
+    reply = harness.driver.view_submission(view, submitted, user=TEAM_USERS[0], view_id=view_id)
+    assert reply.status == 200 and reply.body == ""
+    with harness.database.unit_of_work() as session:
+        stored = session.get(Incident, incident.id)
+        assert stored is not None
+        assert stored.likely_consequences == "Phishing <attempts>"
+        assert stored.cyber_incident is True
+        assert stored.individuals_told_at == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+        assert events_for(session, stored)[-1].kind == "facts"
+    posted = harness.wait_for(
+        lambda: [channel_message_text(m) for m in harness.slack.messages_in(channel) if "register facts" in
+                 channel_message_text(m)], "the channel post")  # fmt: skip
+    assert "Phishing &lt;attempts&gt;" in posted[0]
+    # Opening again shows what is stored; submitting the same again records nothing new.
+    view_id, view = open_facts(harness, channel)
+    assert "Phishing <attempts>" in str(view["blocks"])
+    harness.driver.view_submission(view, submitted, user=TEAM_USERS[0], view_id=view_id)
+    with harness.database.unit_of_work() as session:
+        assert [e.kind for e in events_for(session, session.get(Incident, incident.id))].count("facts") == 1
+
+
+def test_a_bad_time_is_a_field_error_and_outsiders_are_refused(harness: Harness) -> None:
+    incident = harness.report()
+    channel = incident.slack_channel_id
+    refused = harness.driver.command("facts", user="U_OUTSIDER", channel=channel)
+    assert "privacy team" in refused.json()["text"]
+    view_id, view = open_facts(harness, channel)
+    reply = harness.driver.view_submission(
+        view, values(individuals_told_at="25/10/2026 01:30"), user=TEAM_USERS[0], view_id=view_id
+    )
+    assert reply.json()["response_action"] == "errors"
+    assert "happened twice" in reply.json()["errors"]["individuals_told_at"]
+    forged = harness.driver.view_submission(view, values(likely_consequences="x"), user="U_OUTSIDER", view_id=view_id)
+    assert forged.status == 200
+    with harness.database.unit_of_work() as session:
+        assert session.get(Incident, incident.id).likely_consequences is None  # type: ignore[union-attr]
