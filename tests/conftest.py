@@ -28,6 +28,7 @@ SKIP_POSTGRES = (
     f"PostgreSQL not reachable at {make_url(POSTGRES_ADMIN_URL).render_as_string()}: PostgreSQL tests skipped"
 )
 _postgres_problem: str | None = None
+_SKIPPED_POSTGRES = pytest.StashKey[int]()
 
 
 def _probe_postgres() -> str | None:
@@ -46,6 +47,30 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     _postgres_problem = _probe_postgres()
     if _postgres_problem and os.environ.get("CI", "").lower() == "true":
         pytest.exit(f"CI=true and PostgreSQL is unreachable ({_postgres_problem}): failing the run", returncode=3)
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    # A test runs on PostgreSQL through the `database` fixture, or asks for `postgres_url` itself and is
+    # parametrized by a "kind" of database.
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "postgres" in (params.get("database"), params.get("kind"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without PostgreSQL (and not in CI), leave its tests out and say so once, not once per test."""
+    if _postgres_problem is None:
+        return
+    skipped = [item for item in items if _needs_postgres(item)]
+    if skipped:
+        items[:] = [item for item in items if not _needs_postgres(item)]
+        config.hook.pytest_deselected(items=skipped)
+        config.stash[_SKIPPED_POSTGRES] = len(skipped)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    count = config.stash.get(_SKIPPED_POSTGRES, 0)
+    if count:
+        terminalreporter.write_line(f"SKIPPED {count} tests: {SKIP_POSTGRES}", yellow=True, bold=True)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
