@@ -51,6 +51,16 @@ def _actions_text(actions: Sequence[dict[str, Any]]) -> str:
     return "\n".join(f"{_when(a['at'])} UTC: {a['text']} (by {a['by']})" for a in actions)
 
 
+# A spreadsheet runs text that starts with these as a formula. Anyone may report an incident, so a title
+# like =HYPERLINK(...) must arrive as text, not as a formula that could send register data elsewhere.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(text: str) -> str:
+    """For CSV, which has no cell types: the leading apostrophe makes spreadsheets read text as text."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def as_text(value: Any, kind: str) -> str:
     """A register value as spreadsheet text: unknown reads "not yet known", never blank or "None"."""
     if type(value) is str:  # most cells: checked first, as this runs for every cell of a large export
@@ -80,12 +90,19 @@ def as_json(value: Any) -> Any:
     return jsonable(value)
 
 
-def _excel_converter(kind: str) -> Callable[[Any], Any]:
+def _excel_converter(kind: str, sheet: Any) -> Callable[[Any], Any]:
     """How one column's values become cells: dates and numbers stay typed, everything else is text."""
 
-    def text(value: Any) -> str:
+    def text(value: Any) -> Any:
         written = as_text(value, kind)
-        return written if len(written) <= EXCEL_CELL_LIMIT else written[:EXCEL_CELL_LIMIT] + " [cut: see JSON export]"
+        if len(written) > EXCEL_CELL_LIMIT:
+            written = written[:EXCEL_CELL_LIMIT] + " [cut: see JSON export]"
+        if written.startswith("="):
+            # openpyxl would store it as a formula; a typed text cell keeps the words exactly as reported.
+            cell = WriteOnlyCell(sheet, value=written)
+            cell.data_type = "s"
+            return cell
+        return written
 
     if kind == "datetime":
         # A naive datetime gets openpyxl's date number format, so Excel sorts and filters it as a date.
@@ -115,7 +132,7 @@ def write_csv(register: Register, stream: IO[str]) -> None:
     writer = csv.writer(stream)
     writer.writerow([c.heading for c in domain.COLUMNS])
     for entry in register.entries:
-        writer.writerow([as_text(entry[c.key], c.kind) for c in domain.COLUMNS])
+        writer.writerow([defuse(as_text(entry[c.key], c.kind)) for c in domain.COLUMNS])
 
 
 def write_json(register: Register, stream: IO[str]) -> None:
@@ -136,7 +153,7 @@ def _sheet(workbook: Workbook, title: str, columns: Sequence[domain.Column], row
         header.append(cell)
     sheet.append(header)
     # Write-only mode streams rows to disk as they are appended: memory stays flat at any register size.
-    converters = [(column.key, _excel_converter(column.kind)) for column in columns]
+    converters = [(column.key, _excel_converter(column.kind, sheet)) for column in columns]
     for row in rows:
         sheet.append([convert(row[key]) for key, convert in converters])
 

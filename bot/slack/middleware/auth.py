@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.errors import NotAllowed
+from bot.slack.client import SlackCallFailed
 from bot.slack.context import BotContext
 from bot.slack.replies import notice_view, tell, user_of
 
@@ -44,3 +45,19 @@ def team_only(ctx: BotContext, doing: str) -> Callable[..., Any]:
         return ack()
 
     return guard
+
+
+def in_incident(ctx: BotContext, user_id: str | None, *, reporter: str, channel_id: str | None) -> bool:
+    """Someone the incident's private channel includes: the privacy team, the reporter, or a member of
+    the channel (asked of Slack, since people are added to incident channels by hand too)."""
+    if not user_id:
+        return False
+    if user_id == reporter or ctx.team.is_member(user_id):
+        return True
+    if not channel_id:
+        return False
+    try:
+        members = ctx.quick("conversations.members", channel=channel_id, limit=1000).get("members") or []
+    except SlackCallFailed:
+        return False
+    return user_id in members
