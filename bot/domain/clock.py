@@ -30,6 +30,7 @@ class Regime:
     report_to: str
     hours: int | None
     source: str
+    risk_based: bool = False  # the triage decision not to notify stops this clock
 
 
 @cache
@@ -43,6 +44,7 @@ def regimes() -> dict[str, Regime]:
             report_to=row["report_to"],
             hours=row.get("hours"),
             source=row["source"],
+            risk_based=bool(row.get("risk_based", False)),
         )
         for key, row in raw.items()
     }

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import triage
+from bot.domain.clock import get_regime
 from bot.errors import BreachbotError
 from bot.services import alerts
 from bot.services.incidents import TEXT_LIMIT, get_incident
@@ -23,6 +24,10 @@ class InvalidAnswers(BreachbotError):
     def __init__(self, key: str, message: str) -> None:
         self.key = key
         super().__init__(message)
+
+
+class IncidentClosed(BreachbotError):
+    pass
 
 
 class InvalidOverride(BreachbotError):
@@ -122,7 +127,7 @@ def _decision_sentence(notify_ico: bool, notify_individuals: bool, public: bool 
 
 def _align_ico_alerts(session: Session, incident: Incident, *, actor: str, now: datetime) -> None:
     """A decision not to notify the ICO stops the ICO clocks' alerts; reversing it starts them again."""
-    regimes = alerts.ico_regimes(incident)
+    regimes = [key for key in alerts.ico_regimes(incident) if get_regime(key).risk_based]
     decision = current_decision(session, incident)
     if not regimes or decision.assessment is None:
         return
@@ -143,6 +148,8 @@ def _align_ico_alerts(session: Session, incident: Incident, *, actor: str, now: 
 
 def record_assessment(session: Session, ref: str, raw_answers: Any, *, actor: str, now: datetime) -> Assessment:
     incident = get_incident(session, ref, lock=True)
+    if incident.status == Status.CLOSED.value:
+        raise IncidentClosed(f"{incident.ref} is closed: its triage is part of the final record")
     answers, result = compute(raw_answers, processor=incident.is_processor)
     previous = latest_assessment(session, incident)
     stored_answers = triage.answers_to_dict(answers)
@@ -199,6 +206,8 @@ def record_override(
     now: datetime,
 ) -> Override:
     incident = get_incident(session, ref, lock=True)
+    if incident.status == Status.CLOSED.value:
+        raise IncidentClosed(f"{incident.ref} is closed: its triage is part of the final record")
     assessment = latest_assessment(session, incident)
     if assessment is None:
         raise InvalidOverride(f"{incident.ref} has no triage yet: record an assessment before overriding it")

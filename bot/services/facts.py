@@ -24,6 +24,26 @@ def set_facts(session: Session, ref: str, changes: dict[str, Any], *, actor: str
     incident = get_incident(session, ref, lock=True)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
+    # Every value is checked before any is applied: a refused change leaves the record as it was.
+    for key, value in _validated(changes, now).items():
+        current = getattr(incident, key)
+        if current != value:
+            before[key] = current
+            after[key] = value
+            setattr(incident, key, value)
+    if not after:
+        return incident
+    incident.updated_at = now
+    described = "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in after.items())
+    append_event(
+        session, incident, actor=actor, kind="facts", summary=f"Facts recorded: {described}", at=now, before=before,
+        after=after,
+    )  # fmt: skip
+    return incident
+
+
+def _validated(changes: dict[str, Any], now: datetime) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
     for key, value in changes.items():
         if value is None:
             continue
@@ -42,23 +62,5 @@ def set_facts(session: Session, ref: str, changes: dict[str, Any], *, actor: str
                 raise InvalidIncident("when the people were told cannot be in the future")
         else:
             raise InvalidIncident(f"unknown fact {key!r}")
-        current = getattr(incident, key)
-        if current != value:
-            before[key] = current
-            after[key] = value
-            setattr(incident, key, value)
-    if not after:
-        return incident
-    incident.updated_at = now
-    described = "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in after.items())
-    append_event(
-        session,
-        incident,
-        actor=actor,
-        kind="facts",
-        summary=f"Facts recorded: {described}",
-        at=now,
-        before=before,
-        after=after,
-    )
-    return incident
+        clean[key] = value
+    return clean

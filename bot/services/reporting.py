@@ -79,6 +79,8 @@ def record_ico_report(
     incident.updated_at = now
     due = earliest_due(ico_regimes(incident), incident.aware_at)
     late = due is not None and when > due
+    # Lateness is a fact of the report: once late, the register and summary must keep asking for reasons.
+    incident.late = incident.late or late
     summary = f"Reported to the ICO{f' (case {case_ref})' if case_ref else ''} at {format_local(when, LONDON)}"
     if late:
         summary += ", after the deadline"
@@ -108,6 +110,8 @@ def change_awareness(
 
     Who may do this is the face's job (the Slack listener checks the privacy team)."""
     incident = get_incident(session, ref, lock=True)
+    if incident.status == Status.CLOSED.value:
+        raise ReportingProblem(f"{incident.ref} is closed, so its awareness time is part of the final record")
     text = (reason or "").replace("\x00", "").strip()
     if not text:
         raise ReportingProblem("changing the awareness time needs a reason: say what was learnt")

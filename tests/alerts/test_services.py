@@ -170,3 +170,18 @@ def test_sweeper_plans_incidents_opened_without_a_plan_and_closed_ones_stop(data
         status = alert_service.last_sweep(session)
     assert status is not None and status.last_run_at == clock.now() and status.stats["sent"] == 1
     assert slack.messages_in(PRIVACY)
+
+
+def test_the_awareness_time_of_a_closed_incident_is_final(database: Database) -> None:
+    from datetime import timedelta as _delta
+
+    from bot.services import incidents as _incidents
+    from bot.services.reporting import ReportingProblem, change_awareness
+
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    with database.unit_of_work() as session:
+        draft = _incidents.IncidentDraft(title="Closed", aware_at=now - _delta(hours=2))
+        ref = _incidents.open_incident(session, draft, actor="U1", now=now).ref
+        _incidents.close_incident(session, ref, reason="False alarm", outcome="false-alarm", actor="d", now=now)
+    with pytest.raises(ReportingProblem, match="closed"), database.unit_of_work() as session:
+        change_awareness(session, ref, aware_at=now - _delta(hours=5), reason="found older logs", actor="d", now=now)

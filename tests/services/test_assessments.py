@@ -224,3 +224,34 @@ def _live_alerts(session: object, incident: object) -> int:
             PlannedAlert.state.in_(LIVE_STATES),
         )
     )
+
+
+def test_a_uk_gdpr_decision_not_to_notify_leaves_the_pecr_clock_running(database: Database) -> None:
+    with database.unit_of_work() as session:
+        draft = incidents.IncidentDraft(
+            title="Call logs", aware_at=NOW - timedelta(hours=1), regimes=("uk-gdpr", "pecr")
+        )
+        incident = incidents.open_incident(session, draft, actor="U1", now=NOW)
+        alerts.plan_for_incident(session, incident, NOW)
+        service.record_assessment(session, incident.ref, LOW_RISK, actor="dpo", now=NOW)
+        stopped = [e for e in events_for(session, incident) if e.kind == "alerts_stopped"]
+        assert [e.after["regimes"] for e in stopped] == [["uk-gdpr"]]
+
+
+def test_a_closed_incident_cannot_be_reassessed_or_overridden(database: Database) -> None:
+    ref = new_incident(database)
+    with database.unit_of_work() as session:
+        incidents.close_incident(session, ref, reason="False alarm", outcome="false-alarm", actor="dpo", now=NOW)
+    with pytest.raises(service.IncidentClosed), database.unit_of_work() as session:
+        service.record_assessment(session, ref, LOW_RISK, actor="dpo", now=NOW)
+
+
+def test_a_late_ico_report_stays_late(database: Database) -> None:
+    from bot.services.reporting import record_ico_report
+
+    with database.unit_of_work() as session:
+        draft = incidents.IncidentDraft(title="Late one", aware_at=NOW - timedelta(hours=60))
+        ref = incidents.open_incident(session, draft, actor="U1", now=NOW).ref
+    with database.unit_of_work() as session:
+        incident = record_ico_report(session, ref, ico_case_ref="IC-1", actor="dpo", now=NOW + timedelta(hours=20))
+        assert incident.late is True

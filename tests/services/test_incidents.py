@@ -148,3 +148,16 @@ def test_concurrent_openers_get_unique_references(database: Database) -> None:
         thread.join()
     assert errors == []
     assert sorted(refs) == [f"BR-2026-{n:04d}" for n in range(1, count + 1)]
+
+
+def test_refused_facts_change_nothing(database: Database) -> None:
+    from bot.services import facts
+
+    ref = open_one(database)
+    with pytest.raises(Exception, match="too long"), database.unit_of_work() as session:
+        facts.set_facts(
+            session, ref, {"likely_consequences": "fraud", "individuals_told_how": "x" * 20_001}, actor="d", now=NOW
+        )
+    with database.unit_of_work() as session:
+        incident = service.get_incident(session, ref)
+        assert incident.likely_consequences is None and incident.timeline_count == 1

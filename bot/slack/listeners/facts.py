@@ -78,18 +78,19 @@ def register(app: App, ctx: BotContext) -> None:
             return
         ref = str(forms.metadata(view).get("ref") or "")
         user = user_of(body) or "unknown"
-        with ctx.runtime.database.unit_of_work() as session:
-            before = get_incident(session, ref)
-            changed = {k: v for k, v in changes.items() if v is not None and getattr(before, k) != v}
-            if not changed:
-                ack()
-                return
-            try:
-                facts_service.set_facts(session, ref, changed, actor=user, now=ctx.now())
-            except BreachbotError as problem:
-                ack(response_action="errors", errors={"likely_consequences": str(problem)[:150]})
-                return
+        try:
+            # A refusal leaves the unit of work by its exception, so nothing of the submission is kept.
+            with ctx.runtime.database.unit_of_work() as session:
+                before = get_incident(session, ref)
+                changed = {k: v for k, v in changes.items() if v is not None and getattr(before, k) != v}
+                if changed:
+                    facts_service.set_facts(session, ref, changed, actor=user, now=ctx.now())
+        except BreachbotError as problem:
+            ack(response_action="errors", errors={"likely_consequences": str(problem)[:150]})
+            return
         ack()
+        if not changed:
+            return
         lines = "\n".join(f"• {escape(line)}" for line in describe_changes(changed, ctx.runtime.settings.zone))
         post_to_incident(ctx, ref, f"{mention(user)} recorded register facts:\n{lines}")
         refresh_summary(ctx, ref)

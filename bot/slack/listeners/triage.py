@@ -14,6 +14,7 @@ from bot.domain import triage
 from bot.errors import BreachbotError
 from bot.services import incidents as incident_service
 from bot.services.assessments import (
+    IncidentClosed,
     InvalidOverride,
     current_decision,
     latest_assessment,
@@ -202,6 +203,9 @@ def register(app: App, ctx: BotContext) -> None:
             )
         except InvalidOverride as problem:
             ack(response_action="errors", errors={problem.field or "notify_ico": _sentence(str(problem))})
+            return
+        except IncidentClosed as problem:
+            ack(response_action="errors", errors={"notify_ico": _sentence(str(problem))})
             return
         ack()
         if post is not None:
