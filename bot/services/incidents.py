@@ -62,7 +62,12 @@ def organisation(session: Session) -> Organisation | None:
 def _regimes_for(session: Session, draft: IncidentDraft) -> tuple[list[str], bool]:
     org = organisation(session)
     is_processor = draft.is_processor if draft.is_processor is not None else bool(org and org.is_processor)
-    chosen = list(draft.regimes) or list((org.regimes if org else None) or ["uk-gdpr"])
+    if draft.is_processor and not draft.regimes:
+        # Data processed for another controller: the duty is to tell that controller (Art 33(2)); the
+        # controller, not the processor, runs the 72-hour clock to the ICO.
+        chosen = ["processor"]
+    else:
+        chosen = list(draft.regimes) or list((org.regimes if org else None) or ["uk-gdpr"])
     for key in chosen:
         get_regime(key)
     if is_processor and "processor" not in chosen:

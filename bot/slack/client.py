@@ -55,6 +55,18 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+# Calls that must not be sent twice on an unclear failure (a timeout or a 5xx may mean Slack already acted):
+# a second attempt would make a second channel or message. Their callers resume from recorded state instead.
+NOT_SAFE_TO_REPEAT = frozenset(
+    {
+        "conversations.create",
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "files.completeUploadExternal",
+    }
+)
+
+
 class SlackCallFailed(BreachbotError):
     def __init__(self, method: str, error: str, *, retryable: bool, retry_after: float | None = None) -> None:
         self.method = method
@@ -108,13 +120,13 @@ class SlackCalls:
                     continue
                 if error in PERMANENT_ERRORS or status < 500:
                     raise SlackCallFailed(method, error, retryable=error not in PERMANENT_ERRORS) from None
-                if attempt == self.attempts:
+                if attempt == self.attempts or method in NOT_SAFE_TO_REPEAT:
                     raise SlackCallFailed(method, error, retryable=True) from None
             except SlackClientError as problem:
-                if attempt == self.attempts:
+                if attempt == self.attempts or method in NOT_SAFE_TO_REPEAT:
                     raise SlackCallFailed(method, f"connection problem: {problem}", retryable=True) from None
             except OSError as problem:
-                if attempt == self.attempts:
+                if attempt == self.attempts or method in NOT_SAFE_TO_REPEAT:
                     raise SlackCallFailed(method, f"connection problem: {problem}", retryable=True) from None
             self.sleep(backoff)
             backoff = min(backoff * 4, self.max_sleep)

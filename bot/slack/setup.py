@@ -121,11 +121,18 @@ def _create_channel(ctx: BotContext, current: state.SetupState) -> str:
         name = channel_name(current.ref, current.title, attempt)
         try:
             response = ctx.calls("conversations.create", name=name, is_private=True)
+            channel_id = str(response["channel"]["id"])
         except SlackCallFailed as failure:
-            if failure.error == "name_taken" and attempt < NAME_ATTEMPTS:
+            if failure.error != "name_taken":
+                raise
+            # The name holds the incident's unique reference: a private channel by that name that the bot
+            # is in is this incident's, made by an earlier attempt whose answer was lost.
+            own = _own_channel_named(ctx, name)
+            if own is None and attempt < NAME_ATTEMPTS:
                 continue
-            raise
-        channel_id = str(response["channel"]["id"])
+            if own is None:
+                raise
+            channel_id = own
         with ctx.runtime.database.unit_of_work() as session:
             incident_service.record_slack_setup(
                 session,
@@ -138,6 +145,21 @@ def _create_channel(ctx: BotContext, current: state.SetupState) -> str:
             state.record_progress(session, current.incident_id, ctx.now(), channel_name=name)
         return channel_id
     raise AssertionError("unreachable: the last attempt raises")
+
+
+def _own_channel_named(ctx: BotContext, name: str) -> str | None:
+    cursor = ""
+    for _ in range(50):  # bounded: 50 pages of 1,000 channels
+        page = ctx.calls(
+            "conversations.list", types="private_channel", exclude_archived=True, limit=1000, cursor=cursor
+        )
+        for channel in page.get("channels") or []:
+            if channel.get("name") == name:
+                return str(channel["id"])
+        cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+        if not cursor:
+            return None
+    return None
 
 
 def _invite(ctx: BotContext, channel_id: str, users: list[str]) -> None:

@@ -161,3 +161,10 @@ def test_refused_facts_change_nothing(database: Database) -> None:
     with database.unit_of_work() as session:
         incident = service.get_incident(session, ref)
         assert incident.likely_consequences is None and incident.timeline_count == 1
+
+
+def test_data_processed_for_a_controller_runs_only_the_processor_clock(database: Database) -> None:
+    ref = open_one(database, is_processor=True, controller_name="Big Bank plc")
+    with database.unit_of_work() as session:
+        incident = service.get_incident(session, ref)
+        assert incident.regimes == ["processor"] and incident.next_deadline_at is None and not incident.late

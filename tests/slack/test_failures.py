@@ -23,6 +23,26 @@ def test_a_rate_limited_channel_creation_is_retried_after_retry_after(harness: H
     assert len(harness.slack.channels) == 1 and incident.slack_channel_id in harness.slack.channels
 
 
+def test_a_channel_made_but_its_answer_lost_is_found_again_not_made_twice(
+    make_harness: Callable[..., Harness],
+) -> None:
+    harness = make_harness(sleep=lambda seconds: time.sleep(min(seconds, 0.01)))
+    view_id, view = harness.open_modal()
+    # Slack makes the channel but the answer is lost (a 500 after acting): the wrapper must not repeat the call.
+    harness.slack.fail("conversations.create", "internal_error", status=500, applied=True)
+    assert harness.submit(view_id, view).body == ""
+    dm = harness.wait_for(
+        lambda: next((m for m in harness.slack.messages if m["channel"] == REPORTER), None), "the DM to the reporter"
+    )
+    assert len(harness.slack.calls_to("conversations.create")) == 1
+    [incident] = harness.incidents()
+    harness.driver.block_action("retry_setup", incident.ref, user=REPORTER, channel=dm["channel"], message_ts=dm["ts"])
+    harness.wait_for_call("pins.add")
+    assert len(harness.slack.channels) == 1
+    [channel] = harness.slack.channels.values()
+    assert harness.incidents()[0].slack_channel_id == channel.id and len(channel.pins) == 1
+
+
 def test_slack_down_during_setup_keeps_the_incident_and_retry_resumes(make_harness: Callable[..., Harness]) -> None:
     harness = make_harness(sleep=lambda seconds: time.sleep(min(seconds, 0.01)))
     view_id, view = harness.open_modal()

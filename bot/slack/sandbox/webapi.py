@@ -40,6 +40,7 @@ class Failure:
     status: int = 200
     retry_after: int | None = None
     times: int | None = 1  # None: every call until cleared
+    applied: bool = False  # the call takes effect, but its answer is lost (as with a timeout after Slack acted)
 
 
 @dataclass
@@ -134,10 +135,12 @@ class SlackStandIn:
         status: int = 200,
         retry_after: int | None = None,
         times: int | None = 1,
+        applied: bool = False,
     ) -> None:
-        """Make the next `times` calls of `method` fail (None: until `clear_failures`)."""
+        """Make the next `times` calls of `method` fail (None: until `clear_failures`); with `applied`,
+        the call still takes effect and only its answer is lost."""
         with self._lock:
-            self.failures[method].append(Failure(error, status, retry_after, times))
+            self.failures[method].append(Failure(error, status, retry_after, times, applied))
 
     def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
         self.fail(method, "ratelimited", status=429, retry_after=retry_after, times=times)
@@ -183,6 +186,8 @@ class SlackStandIn:
                 return 503, {}, {"ok": False, "error": "service_unavailable"}
             failure = self._take_failure(method)
             if failure is not None:
+                if failure.applied and (effect := getattr(self, "_" + method.replace(".", "_"), None)):
+                    effect(params)
                 headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
                 return failure.status, headers, {"ok": False, "error": failure.error}
             answer = getattr(self, "_" + method.replace(".", "_"), None)
@@ -241,6 +246,17 @@ class SlackStandIn:
         channel = Channel(self._next_id("C"), name, is_private, {BOT_USER_ID})
         self.channels[channel.id] = channel
         return {"ok": True, "channel": {"id": channel.id, "name": name, "is_private": is_private}}
+
+    def _conversations_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        # Like Slack: private channels are listed only for members (the bot).
+        wanted = str(params.get("types") or "public_channel").split(",")
+        found = [
+            {"id": c.id, "name": c.name, "is_private": c.is_private}
+            for c in self.channels.values()
+            if ("private_channel" if c.is_private else "public_channel") in wanted
+            and (not c.is_private or BOT_USER_ID in c.members)
+        ]
+        return {"ok": True, "channels": found, "response_metadata": {"next_cursor": ""}}
 
     def _conversations_invite(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(str(params.get("channel")))
