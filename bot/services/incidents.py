@@ -221,6 +221,8 @@ def record_delay_reasons(session: Session, ref: str, reasons: str, *, actor: str
     if not text:
         raise InvalidIncident("give the reasons for the delay")
     before = incident.delay_reasons
+    if before == text:
+        return incident  # the same reasons again (a double click, a retry): already on the record
     incident.delay_reasons = text
     incident.updated_at = now
     append_event(

@@ -73,11 +73,13 @@ def create_app(
         raise SlackNotConfigured("set SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)")
     client = web_client or make_web_client(settings.slack_bot_token, settings.slack_api_url)
     calls = SlackCalls(client, sleep=sleep)
+    quick = SlackCalls(client, attempts=1, max_sleep=0, sleep=sleep)
     ctx = BotContext(
         runtime=runtime,
         calls=calls,
-        quick=SlackCalls(client, attempts=1, max_sleep=0, sleep=sleep),
-        team=PrivacyTeam(calls, settings.privacy_team_users, settings.privacy_team_usergroup, ttl=team_cache_seconds),
+        quick=quick,
+        # Membership is checked before acknowledging, so its lookup gets one attempt and no sleeping.
+        team=PrivacyTeam(quick, settings.privacy_team_users, settings.privacy_team_usergroup, ttl=team_cache_seconds),
         org=OrgProfileCache(runtime),
     )
     ctx.org.refresh_if_stale()

@@ -41,6 +41,7 @@ class PrivacyTeam:
         self.ttl = ttl
         self.monotonic = monotonic
         self._cached: frozenset[str] | None = None
+        self._complete = True
         self._expires = 0.0
         self._lock = threading.Lock()
 
@@ -49,11 +50,16 @@ class PrivacyTeam:
         return bool(self.users or self.usergroup)
 
     def members(self) -> frozenset[str]:
+        return self.lookup()[0]
+
+    def lookup(self) -> tuple[frozenset[str], bool]:
+        """The members, and whether the user group could be read (False: the listed users only)."""
         with self._lock:
             if self._cached is not None and self.monotonic() < self._expires:
-                return self._cached
+                return self._cached, self._complete
         found = set(self.users)
         ttl = self.ttl
+        complete = True
         if self.usergroup:
             try:
                 response = self.calls("usergroups.users.list", usergroup=self.usergroup)
@@ -62,11 +68,13 @@ class PrivacyTeam:
                 # Fall back to the listed users for a short while rather than lock the team out.
                 log.warning("privacy team user group %s unreadable: %s", self.usergroup, problem)
                 ttl = TEAM_FAILURE_CACHE_SECONDS
+                complete = False
         members = frozenset(found)
         with self._lock:
             self._cached = members
+            self._complete = complete
             self._expires = self.monotonic() + ttl
-        return members
+        return members, complete
 
     def is_member(self, user_id: str | None) -> bool:
         return bool(user_id) and user_id in self.members()

@@ -81,7 +81,13 @@ def run_setup(ctx: BotContext, ref: str) -> SetupOutcome:
             _progress(ctx, current, reporter_invited=True)
         step = "invite_team"
         if not current.team_invited:
-            _invite(ctx, channel_id, sorted(ctx.team.members() - {current.reporter}))
+            team, complete = ctx.team.lookup()
+            _invite(ctx, channel_id, sorted(team - {current.reporter}))
+            if not complete:
+                # The listed users are in; the user group's members must not be silently left out.
+                raise SlackCallFailed(
+                    "usergroups.users.list", "the privacy team's user group could not be read", retryable=True
+                )
             _progress(ctx, current, team_invited=True)
         step = "post_summary"
         summary_ts = current.summary_ts or _post_summary(ctx, current.ref, channel_id)

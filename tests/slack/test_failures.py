@@ -137,4 +137,5 @@ def test_the_message_shortcut_prefills_the_report_from_the_message_and_its_link(
     values = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"}
     assert values["title"] == "Sent the payroll file to the wrong Sam"
     assert "> Sent the payroll file" in values["description"]
-    assert "https://sandbox.slack.test/archives/C_GENERAL/p1700000000.000100" in values["description"]
+    assert "https://sandbox.slack.com/archives/C_GENERAL/p1700000000000100" in values["description"]
+    assert not harness.slack.calls_to("chat.getPermalink")

@@ -127,3 +127,18 @@ def test_app_home_lists_for_the_team_explains_to_others_and_ignores_redeliveries
     harness.wait_for_call("views.publish", 2)
     outsider = channel_message_text(harness.slack.home_views[OUTSIDER])
     assert "/breach open" in outsider and "BR-2026-0001" not in outsider
+
+
+def test_an_unreadable_user_group_is_reported_as_incomplete_then_read_again() -> None:
+    from bot.slack.client import SlackCalls, make_web_client
+    from bot.slack.context import PrivacyTeam
+    from bot.slack.sandbox.webapi import SlackStandIn
+
+    now = [0.0]
+    with SlackStandIn(usergroups={"S_PRIVACY": ["U_GROUPIE"]}) as slack:
+        calls = SlackCalls(make_web_client("xoxb-test", slack.api_url), attempts=1, max_sleep=0)
+        team = PrivacyTeam(calls, ("U_DPO",), "S_PRIVACY", ttl=60, monotonic=lambda: now[0])
+        slack.fail("usergroups.users.list", "internal_error", status=500)
+        assert team.lookup() == (frozenset({"U_DPO"}), False)
+        now[0] += 11  # the short failure cache has run out
+        assert team.lookup() == (frozenset({"U_DPO", "U_GROUPIE"}), True)

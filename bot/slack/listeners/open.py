@@ -140,7 +140,7 @@ def register(app: App, ctx: BotContext) -> None:
         message = body.get("message") or {}
         text = str(message.get("text") or "")
         channel = (body.get("channel") or {}).get("id")
-        link = _permalink(ctx, channel, body.get("message_ts") or message.get("ts"))
+        link = _permalink((body.get("team") or {}).get("domain"), channel, body.get("message_ts") or message.get("ts"))
         first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
         description = "> " + text.replace("\n", "\n> ") if text else ""
         if link:
@@ -167,14 +167,12 @@ def register(app: App, ctx: BotContext) -> None:
             _replace_button_message(ctx, body, setup_done_text(outcome))
 
 
-def _permalink(ctx: BotContext, channel: str | None, ts: object) -> str | None:
-    if not channel or not ts:
+def _permalink(domain: object, channel: str | None, ts: object) -> str | None:
+    """The message's link, built from the payload: asking Slack (chat.getPermalink) before opening the modal
+    could outlive the trigger id's 3 seconds."""
+    if not domain or not channel or not ts:
         return None
-    try:
-        return str(ctx.quick("chat.getPermalink", channel=channel, message_ts=str(ts)).get("permalink") or "") or None
-    except SlackCallFailed as problem:
-        log.info("no permalink for the reported message: %s", problem)
-        return None
+    return f"https://{domain}.slack.com/archives/{channel}/p{str(ts).replace('.', '')}"
 
 
 def _replace_button_message(ctx: BotContext, body: dict[str, Any], text: str) -> None:
