@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from bot.alerts.worker import Sweeper
 from bot.config import load_settings
+from bot.domain.triage import QUESTIONS
 from bot.runtime import start_runtime
 from bot.slack.app import create_app, wsgi_app
 from bot.slack.client import SlackCalls, make_web_client
@@ -24,6 +25,8 @@ from bot.slack.sandbox import render
 from bot.slack.sandbox.driver import Reply, SlackDriver
 from bot.slack.sandbox.webapi import SlackStandIn
 from bot.slack.serve import LocalServer
+from bot.slack.views.triage import CALLBACK_ID as TRIAGE_CALLBACK
+from bot.slack.views.triage import NOT_KNOWN
 from bot.store.session import dispose_engine
 
 REPORTER = "U0ALEX"
@@ -38,6 +41,41 @@ def _wait(predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> Any
             return found
         time.sleep(0.02)
     raise RuntimeError(f"the sandbox timed out waiting for {what}")
+
+
+# The DPO's answers in the demo: a stolen laptop whose full-disk encryption held, so the data are
+# unintelligible to the thief and the breach is recorded, not reported (UK GDPR Art 33(1), 34(3)(a)).
+DEMO_ANSWERS: dict[str, Any] = {
+    "personal_data": True,
+    "breach_types": ["confidentiality"],
+    "cause": "malicious",
+    "data_categories": ["basic_identifiers", "economic_financial"],
+    "subject_types": ["employees"],
+    "subjects_count": 40,
+    "records_count": 40,
+    "exposure": "unknown",
+    "protection": "encrypted",
+    "protection_intact": True,
+    "recovered": False,
+    "availability": "not_affected",
+    "impact_on_people": "none",
+}
+
+
+def triage_state(answers: dict[str, Any]) -> dict[str, Any]:
+    """The triage modal's submitted state, as Slack sends it."""
+    state: dict[str, Any] = {}
+    for question in QUESTIONS:
+        given = answers.get(question.key)
+        if question.kind == "count":
+            state[question.key] = {"value": {"type": "number_input", "value": None if given is None else str(given)}}
+        elif question.kind == "multi":
+            chosen = [{"value": value} for value in given or []]
+            state[question.key] = {"value": {"type": "multi_static_select", "selected_options": chosen}}
+        else:
+            value = NOT_KNOWN if given is None else {True: "yes", False: "no"}.get(given, given)
+            state[question.key] = {"value": {"type": "radio_buttons", "selected_option": {"value": value}}}
+    return state
 
 
 class Demo:
@@ -108,15 +146,33 @@ class Demo:
         self.show("The DPO opens Breachbot's App Home", render.view(slack.home_views[DPO], self.channels()))
 
         before = set(slack.views)
+        d.command("triage", user=DPO, channel=channel.id)
+        view_id, modal = self.new_view(before)
+        _wait(lambda: slack.views[view_id].get("callback_id") == TRIAGE_CALLBACK, "the triage questions")
+        self.show("The DPO, in the channel: /breach triage", render.view(slack.views[view_id]))
+        d.view_submission(slack.views[view_id], triage_state(DEMO_ANSWERS), user=DPO, view_id=view_id)
+        _wait(lambda: len(slack.messages_in(channel.id)) > shown, "the triage result")
+        self.show(
+            f"The DPO submits; posted in #{channel.name}",
+            render.message(slack.messages_in(channel.id)[shown], self.channels()),
+        )
+        shown = len(slack.messages_in(channel.id))
+        action = "Remote wipe sent to the laptop; the user's password and VPN certificate revoked."
+        self.reply("The DPO: /breach action ...", d.command(f"action {action}", user=DPO, channel=channel.id))
+
+        before = set(slack.views)
         d.command("close", user=DPO, channel=channel.id)
         view_id, modal = self.new_view(before)
         self.show("The DPO, in the channel: /breach close", render.view(modal))
         close_values = {
-            "outcome": {"value": {"type": "static_select", "selected_option": {"value": "near-miss"}}},
-            "reason": text("Encrypted with the key kept apart: no personal data was compromised."),
+            "outcome": {"value": {"type": "static_select", "selected_option": {"value": "not-reportable"}}},
+            "reason": text(
+                "Encrypted with the key kept apart, so unlikely to result in a risk: recorded, not reported."
+            ),
         }
+        updates = len(slack.calls_to("chat.update"))
         d.view_submission(modal, close_values, user=DPO, view_id=view_id)
-        _wait(lambda: slack.calls_to("chat.update"), "the updated summary")
+        _wait(lambda: len(slack.calls_to("chat.update")) > updates, "the updated summary")
         for message in slack.messages_in(channel.id)[shown:]:
             self.show(f"Posted in #{channel.name}", render.message(message, self.channels()))
         self.show("The pinned summary now reads", render.message(slack.messages_in(channel.id)[0], self.channels()))

@@ -13,10 +13,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import object_session
+
 from bot.domain.clock import deadlines_for, describe_duration, format_local, get_regime
 from bot.slack.views import triage as triage_view
 from bot.slack.views.text import button, context, date_token, escape, mention, section
-from bot.store.models import Incident, Status
+from bot.store.models import AlertPlan, Incident, Status
 
 STATUS_LABELS = {
     Status.OPEN.value: "Open",
@@ -42,7 +44,9 @@ def is_late(incident: Incident, now: datetime) -> bool:
     """A fixed deadline to the ICO has passed with no report recorded."""
     if incident.ico_reported_at is not None:
         return incident.late
-    return incident.late or any(d.overdue(now) for d in deadlines_for(incident.regimes, incident.aware_at))
+    stopped = stopped_clocks(incident)
+    running = [key for key in incident.regimes if key not in stopped]
+    return incident.late or any(d.overdue(now) for d in deadlines_for(running, incident.aware_at))
 
 
 def needs_delay_reasons(incident: Incident, now: datetime) -> bool:
@@ -75,8 +79,16 @@ SUMMARY_BUTTONS: tuple[SummaryButton, ...] = (
 SUMMARY_LINES: tuple[Callable[[Incident, datetime], str | None], ...] = (triage_view.decision_line, ico_case_line)
 
 
+def stopped_clocks(incident: Incident) -> dict[str, Any]:
+    """The clocks stopped by a decision not to notify (or by hand), with why: kept on the alert plan."""
+    session = object_session(incident)
+    plan = session.get(AlertPlan, incident.id) if session is not None else None
+    return dict(plan.stopped) if plan is not None else {}
+
+
 def deadline_lines(incident: Incident, now: datetime, zone: ZoneInfo) -> list[str]:
     lines = []
+    stopped = stopped_clocks(incident)
     for deadline in deadlines_for(incident.regimes, incident.aware_at):
         regime = deadline.regime
         if deadline.due_at is None:
@@ -85,6 +97,9 @@ def deadline_lines(incident: Incident, now: datetime, zone: ZoneInfo) -> list[st
         due = date_token(deadline.due_at, zone)
         if incident.ico_reported_at is not None and regime.report_to == "the ICO":
             lines.append(f"• *{regime.label}*: reported {date_token(incident.ico_reported_at, zone)} (due {due})")
+        elif regime.key in stopped:
+            why = escape(str(stopped[regime.key].get("reason") or "clock stopped"))
+            lines.append(f"• *{regime.label}*: no report due: {why} (was due {due})")
         elif is_closed(incident):
             lines.append(f"• *{regime.label}*: was due {due}")
         elif deadline.overdue(now):
