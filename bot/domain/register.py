@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from bot.domain.clock import deadline_for, get_regime
+from bot.domain.clock import earliest_due, get_regime
 from bot.domain.triage import QUESTIONS
 
 NOT_YET_KNOWN: Final = "not yet known"
@@ -31,7 +31,6 @@ NOT_APPLICABLE: Final = _NotApplicable()
 
 # Outcomes after which the outcome and the closing reason are the whole record (no triage, no actions).
 NO_BREACH_OUTCOMES: Final = frozenset({"near-miss", "false-alarm"})
-LATENESS_REGIME: Final = "uk-gdpr"
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
     Column("description", "What happened", "text"),
     Column("occurred_at", "When it happened (UTC)", "datetime"),
     Column("aware_at", "When we became aware (UTC)", "datetime"),
-    Column("ico_deadline", "ICO deadline, UK GDPR 72 hours (UTC)", "datetime"),
+    Column("ico_deadline", "ICO deadline, earliest clock (UTC)", "datetime"),
     Column("ico_reported_at", "Reported to the ICO (UTC)", "datetime"),
     Column("ico_case_ref", "ICO case reference", "text"),
     Column("late", "Late", "bool"),
@@ -180,10 +179,10 @@ def no_breach(facts: IncidentFacts, outcome: str | None = None) -> bool:
 
 
 def ico_deadline(facts: IncidentFacts) -> datetime | None:
-    """The UK GDPR 72-hour clock from awareness; None when the incident runs no clock to the ICO."""
-    if not any(get_regime(key).report_to == "the ICO" for key in facts.regimes):
-        return None
-    return deadline_for(LATENESS_REGIME, facts.aware_at).due_at
+    """The earliest clock to the ICO from awareness (UK GDPR 72 h; UK eIDAS 24 h where it applies); None when
+    the incident runs no clock to the ICO."""
+    ico_clocks = [key for key in facts.regimes if get_regime(key).report_to == "the ICO"]
+    return earliest_due(ico_clocks, facts.aware_at) if ico_clocks else None
 
 
 def hours_late(facts: IncidentFacts, now: datetime) -> float | None:

@@ -92,3 +92,17 @@ def test_an_unreported_breach_past_its_deadline_counts_as_late_until_reported(da
     (only,) = entry.entries
     assert only["ref"] == ref and only["late"] is True and only["hours_late"] == 8.0
     assert only["delay_reasons"] is None
+
+
+def test_an_eidas_report_is_late_against_its_24_hour_clock(database: Database) -> None:
+    from bot.services import incidents
+    from bot.services.reporting import record_ico_report
+
+    draft = incidents.IncidentDraft(title="Trust service keys", aware_at=NOW - timedelta(hours=30), regimes=("eidas",))
+    with database.unit_of_work() as session:
+        ref = incidents.open_incident(session, draft, actor="U1", now=NOW).ref
+        record_ico_report(session, ref, ico_case_ref="IC-9", actor="dpo", now=NOW)
+    with database.unit_of_work() as session:
+        [entry] = load_register(session, now=NOW).entries
+    assert entry["ico_deadline"] == NOW - timedelta(hours=6)
+    assert entry["late"] is True and entry["hours_late"] == 6
