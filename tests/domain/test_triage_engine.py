@@ -410,3 +410,18 @@ def test_a_rules_file_that_misses_an_option_is_refused(monkeypatch: pytest.Monke
     monkeypatch.delitem(triage._E["dpc"], "special_health")
     with pytest.raises(RuntimeError, match="data_categories option 'special_health' has no rule"):
         triage._check_rules()
+
+
+def test_a_minor_inconvenience_alone_does_not_make_a_breach_reportable() -> None:
+    # ENISA's "low" severity: people may meet a few inconveniences they overcome without problem.
+    contained = {
+        "personal_data": True, "breach_types": ["confidentiality"], "cause": "accidental",
+        "data_categories": ["basic_identifiers"], "subject_types": ["employees"], "subjects_count": 1,
+        "protection": "none", "exposure": "trusted", "recovered": True, "availability": "not_affected",
+    }  # fmt: skip
+    none = assess(parse_answers({**contained, "impact_on_people": "none"}))
+    minor = assess(parse_answers({**contained, "impact_on_people": "minor"}))
+    significant = assess(parse_answers({**contained, "impact_on_people": "significant"}))
+    assert (none.notify_ico, minor.notify_ico) == (False, False)
+    assert significant.notify_ico and significant.notify_individuals
+    assert any("inconvenienced" in reason for reason in minor.reasons)

@@ -25,6 +25,7 @@ LOW_RISK: dict[str, Any] = {
 }
 MEDIUM_RISK: dict[str, Any] = {
     **LOW_RISK,
+    "data_categories": ["basic_identifiers", "economic_financial"],
     "subject_types": ["customers"],
     "subjects_count": 300,
     "records_count": 300,
