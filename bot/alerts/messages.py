@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.alert_plan import AlertContext, spec_for, urgency
 from bot.domain.clock import describe_duration, format_local, get_regime, require_aware
+from bot.slack.views.text import date_token, escape
 
 __all__ = ["SNOOZE_ACTION_ID", "AlertContext", "Message", "incident_channel_message", "privacy_channel_message"]
 
@@ -21,17 +22,6 @@ LONDON = ZoneInfo("Europe/London")
 class Message:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn escaping: only &, < and >, so a title like `<!channel>` pings nobody."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def date_token(moment: datetime, zone: ZoneInfo = LONDON) -> str:
-    """Shown in each reader's own time zone; the fallback names the zone it was written in."""
-    unix = int(require_aware(moment).timestamp())
-    return f"<!date^{unix}^{{date_short_pretty}} at {{time}}|{format_local(moment, zone)}>"
 
 
 def time_left(deadline: datetime | None, now: datetime) -> str:

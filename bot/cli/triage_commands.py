@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
+from bot.domain.decision import capitalised, decision_text
 from bot.errors import BreachbotError
 from bot.services import assessments as service
 from bot.services.incidents import get_incident
@@ -54,16 +55,13 @@ def read_answers(source: str) -> Any:
 
 
 def describe_result(result: dict[str, Any]) -> str:
-    if result.get("role") == "processor":
-        decision = "Tell the controller without undue delay (Art 33(2)); the controller decides on the ICO."
-    elif result["notify_individuals"]:
-        decision = "Notify the ICO and tell the people affected."
-    elif result["notify_ico"] and result["public_communication"]:
-        decision = "Notify the ICO; make a public communication instead of individual notices (Art 34(3)(c))."
-    elif result["notify_ico"]:
-        decision = "Notify the ICO. The people affected need not be told directly."
-    else:
-        decision = "Record in the breach register only. No ICO notification."
+    words = decision_text(
+        result["notify_ico"],
+        result["notify_individuals"],
+        public=result["public_communication"],
+        role=str(result.get("role") or ""),
+    )
+    decision = capitalised(words) + "."
     severity = result["severity"]
     lines = [decision, f"Severity: {severity['band']} ({severity['score']:g}, ENISA)"]
     if result.get("exemption"):

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from bot.domain.clock import earliest_due, get_regime
+from bot.domain.decision import decision_text
 from bot.domain.triage import QUESTIONS
 
 NOT_YET_KNOWN: Final = "not yet known"
@@ -151,18 +152,6 @@ class IncidentFacts:
     close_reason: str | None = None
     timeline_events: int = 0
     chain_verified: bool = True
-
-
-def decision_text(notify_ico: bool, notify_individuals: bool, *, public: bool = False, role: str = "") -> str:
-    if role == "processor":
-        return "tell the controller without undue delay (UK GDPR Art 33(2)); the controller decides on the ICO"
-    if notify_individuals:
-        return "notify the ICO and tell the people affected"
-    if notify_ico and public:
-        return "notify the ICO and make a public communication instead of telling people one by one"
-    if notify_ico:
-        return "notify the ICO; the people affected need not be told directly"
-    return "record in the breach register only; do not notify the ICO"
 
 
 def decision_in_force(facts: IncidentFacts) -> tuple[bool | None, bool | None]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import triage
 from bot.domain.clock import get_regime
+from bot.domain.decision import decision_text
 from bot.errors import BreachbotError
 from bot.services import alerts
 from bot.services.incidents import TEXT_LIMIT, get_incident
@@ -115,16 +116,6 @@ def history(session: Session, incident: Incident) -> list[Assessment]:
     )
 
 
-def _decision_sentence(notify_ico: bool, notify_individuals: bool, public: bool = False) -> str:
-    if notify_individuals:
-        return "notify the ICO and tell the people affected"
-    if notify_ico and public:
-        return "notify the ICO and make a public communication instead of telling people one by one"
-    if notify_ico:
-        return "notify the ICO; the people affected need not be told directly"
-    return "record in the breach register only; do not notify the ICO"
-
-
 def _align_ico_alerts(session: Session, incident: Incident, *, actor: str, now: datetime) -> None:
     """A decision not to notify the ICO stops the ICO clocks' alerts; reversing it starts them again."""
     regimes = [key for key in alerts.ico_regimes(incident) if get_regime(key).risk_based]
@@ -171,10 +162,9 @@ def record_assessment(session: Session, ref: str, raw_answers: Any, *, actor: st
     if incident.status == Status.OPEN.value:
         incident.status = Status.ASSESSED.value
     incident.updated_at = now
-    if result.role == "processor":
-        decision = "tell the controller without undue delay (UK GDPR Art 33(2))"
-    else:
-        decision = _decision_sentence(result.notify_ico, result.notify_individuals, result.public_communication)
+    decision = decision_text(
+        result.notify_ico, result.notify_individuals, public=result.public_communication, role=result.role
+    )
     summary = (
         f"Triage v{assessment.version}: {decision}. Severity {result.severity.band} "
         f"({result.severity.score:g}). Reasons: {' '.join(result.reasons)}"
@@ -254,8 +244,8 @@ def record_override(
         kind="override",
         summary=(
             f"Decision overridden on triage v{assessment.version}: "
-            f"{_decision_sentence(notify_ico, notify_individuals)} "
-            f"(computed: {_decision_sentence(computed['notify_ico'], computed['notify_individuals'])}). "
+            f"{decision_text(notify_ico, notify_individuals)} "
+            f"(computed: {decision_text(computed['notify_ico'], computed['notify_individuals'])}). "
             f"Justification: {reason}"
         ),
         at=now,

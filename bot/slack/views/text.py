@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.clock import format_local, require_aware
 
+LONDON = ZoneInfo("Europe/London")
 _USER_ID = re.compile(r"[UW][A-Z0-9_]{1,30}")
 
 
@@ -19,7 +20,7 @@ def escape(text: str | None) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def date_token(moment: datetime, zone: ZoneInfo, style: str = "{date_short_pretty} at {time}") -> str:
+def date_token(moment: datetime, zone: ZoneInfo = LONDON, style: str = "{date_short_pretty} at {time}") -> str:
     """A time each reader sees in their own zone; the fallback (for notifications and old clients) is
     the configured zone with its abbreviation, e.g. 'Mon 30 Mar 2026, 13:00 BST'."""
     unix = int(require_aware(moment).timestamp())

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
+from bot.domain.decision import capitalised, decision_text
 from bot.domain.triage import QUESTIONS, Question
 from bot.services.assessments import JUSTIFICATION_MINIMUM, current_decision, latest_assessment
 from bot.slack.views import forms
@@ -214,17 +215,9 @@ def decision_words(
     notify_ico: bool, notify_individuals: bool, *, public: bool = False, result: dict[str, Any] | None = None
 ) -> str:
     result = result or {}
-    if result.get("role") == "processor":
-        return "Tell the controller without undue delay (UK GDPR Art 33(2)); the controller decides on the ICO"
-    if result.get("risk") == "none":
+    if result.get("risk") == "none" and result.get("role") != "processor":
         return "Not a personal-data breach: record it in the register only"
-    if notify_individuals:
-        return "Notify the ICO and tell the people affected"
-    if notify_ico and public:
-        return "Notify the ICO and make a public communication instead of telling people one by one"
-    if notify_ico:
-        return "Notify the ICO; the people affected need not be told directly"
-    return "Record in the breach register only; do not notify the ICO"
+    return capitalised(decision_text(notify_ico, notify_individuals, public=public, role=str(result.get("role") or "")))
 
 
 def computed_words(result: dict[str, Any]) -> str:

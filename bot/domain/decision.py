@@ -1,0 +1,20 @@
+"""The triage decision in words, the same everywhere it is shown: timeline, register, Slack and the CLI."""
+
+from __future__ import annotations
+
+
+def decision_text(notify_ico: bool, notify_individuals: bool, *, public: bool = False, role: str = "") -> str:
+    """Lower-case, to sit inside a sentence; capitalise it to stand alone."""
+    if role == "processor":
+        return "tell the controller without undue delay (UK GDPR Art 33(2)); the controller decides on the ICO"
+    if notify_individuals:
+        return "notify the ICO and tell the people affected"
+    if notify_ico and public:
+        return "notify the ICO and make a public communication instead of telling people one by one"
+    if notify_ico:
+        return "notify the ICO; the people affected need not be told directly"
+    return "record in the breach register only; do not notify the ICO"
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
