@@ -30,7 +30,9 @@ _TEXT: dict[str, str] = _RULES.pop("text")
 
 def _check_rules() -> None:
     """Refuse to start when a regime has a clock but no triage rule, or a rule names an unknown level."""
-    problems = [f"{key} has a clock (regimes.toml) but no triage rule" for key in _load("regimes.toml") if key not in _RULES]
+    problems = [
+        f"{key} has a clock (regimes.toml) but no triage rule" for key in _load("regimes.toml") if key not in _RULES
+    ]
     for key, rule in _RULES.items():
         for field in ("ico_from", "individuals_from"):
             if field in rule and rule[field] not in _RANK:
@@ -53,6 +55,7 @@ class Judgement:
     """What the engine concluded, as far as any regime's test needs it."""
 
     risk: str  # one of LEVELS
+    risk_unprotected: str  # the level had the data not been protected
     exemption: str | None  # the UK GDPR Art 34(3) exemption, if any
     unintelligible: bool  # state-of-the-art protection with the key or salt safe
     availability: str  # the (cautiously resolved) availability answer
@@ -90,6 +93,11 @@ def check_regimes(regimes: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(regimes)) or DEFAULT_REGIMES
 
 
+def reports_every_breach(regime: str) -> bool:
+    """The regime reports every personal data breach, whatever the risk (PECR): no judgement can waive it."""
+    return _RULES.get(regime, {}).get("ico_from") == "unlikely"
+
+
 def label(regime: str) -> str:
     return _LABELS.get(regime, regime)
 
@@ -115,7 +123,9 @@ def _decide(key: str, rule: dict[str, Any], j: Judgement, regimes: tuple[str, ..
     if rule.get("gdpr_reasons"):
         exemption = j.exemption if rule.get("art34_exemptions") else None
         notify_individuals = _at_least(j.risk, rule.get("individuals_from")) and exemption is None
-        return plain(_at_least(j.risk, rule.get("ico_from")), notify_individuals, list(j.gdpr_reasons), exemption=exemption)
+        return plain(
+            _at_least(j.risk, rule.get("ico_from")), notify_individuals, list(j.gdpr_reasons), exemption=exemption
+        )
     if "ico_availability" in rule:
         notify_ico = j.availability in rule["ico_availability"]
     else:
@@ -123,8 +133,11 @@ def _decide(key: str, rule: dict[str, Any], j: Judgement, regimes: tuple[str, ..
     reasons = [text["ico"] if notify_ico else text["not_ico"]] if "ico" in text else []
     exemption = None
     notify_individuals = _at_least(j.risk, rule.get("individuals_from"))
-    if notify_individuals and rule.get("unintelligible_exempts") and j.unintelligible:
-        notify_individuals, exemption = False, "unintelligible"
+    # The protection excuses the notice only where the adverse effect would have come from the data being
+    # read; lost or altered data harm people however well they were encrypted (as UK GDPR Art 34(3)(a) here).
+    exempted = rule.get("unintelligible_exempts") and j.unintelligible
+    if not notify_individuals and exempted and _at_least(j.risk_unprotected, rule.get("individuals_from")):
+        exemption = "unintelligible"
         reasons.append(text["unintelligible"])
     elif "individuals" in text:
         reasons.append(text["individuals"] if notify_individuals else text["not_individuals"])

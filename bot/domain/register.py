@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from bot.domain.clock import earliest_due, get_regime
+from bot.domain.clock import ico_clock
 from bot.domain.decision import decision_text
 from bot.domain.triage import QUESTIONS
 
@@ -170,8 +170,8 @@ def no_breach(facts: IncidentFacts, outcome: str | None = None) -> bool:
 def ico_deadline(facts: IncidentFacts) -> datetime | None:
     """The earliest clock to the ICO from awareness (UK GDPR 72 h; UK eIDAS 24 h where it applies); None when
     the incident runs no clock to the ICO."""
-    ico_clocks = [key for key in facts.regimes if get_regime(key).report_to == "the ICO"]
-    return earliest_due(ico_clocks, facts.aware_at) if ico_clocks else None
+    clock = ico_clock(tuple(facts.regimes), facts.aware_at)
+    return clock.due_at if clock else None
 
 
 def hours_late(facts: IncidentFacts, now: datetime) -> float | None:

@@ -116,9 +116,7 @@ class TriageResult:
         """The `breachbot triage` result contract (guide/contracts.md), plus risk, role and rules version.
         The field names above are the contract keys, so renaming a field breaks the contract."""
         out = asdict(self)  # severity becomes {"score", "band", "dpc", "ei", "cb"}
-        out.update(
-            reasons=list(self.reasons), missing=list(self.missing), regimes=[d.to_dict() for d in self.regimes]
-        )
+        out.update(reasons=list(self.reasons), missing=list(self.missing), regimes=[d.to_dict() for d in self.regimes])
         return out
 
 
@@ -220,6 +218,7 @@ class _Eval:
     risk: str
     exemption: str | None
     factors: tuple[int, ...]  # harm, likelihood as protected, unprotected, and from lost access or alteration
+    risk_unprotected: str = "none"  # the level had the data not been protected
 
 
 def _resolve(a: TriageAnswers) -> TriageAnswers:
@@ -342,7 +341,10 @@ def _evaluate(a: TriageAnswers) -> _Eval:
     elif level == "high" and f.disproportionate_effort and _effort_explained(a, f):
         exemption = "art34_3_c"
     factors = (harm, 0 if unintelligible else confidentiality, confidentiality, other)
-    return _Eval(f, large, vulnerable, high_categories, unintelligible, severity, level, exemption, factors)
+    unprotected = level_unprotected if f.personal_data else "none"
+    return _Eval(
+        f, large, vulnerable, high_categories, unintelligible, severity, level, exemption, factors, unprotected
+    )
 
 
 def _candidates(a: TriageAnswers, q: Question) -> tuple[Any, ...]:
@@ -492,6 +494,7 @@ def assess(
     breach = ev.risk != "none"
     judgement = regime_triage.Judgement(
         risk=ev.risk,
+        risk_unprotected=ev.risk_unprotected,
         exemption=ev.exemption,
         unintelligible=ev.unintelligible,
         availability=ev.facts.availability or "lost",

@@ -231,7 +231,10 @@ def test_a_bare_yes_to_disproportionate_effort_while_contact_details_are_held_as
     health_only = {**FULL, "data_categories": ["special_health"], "disproportionate_effort": True}
     assert result_for(**health_only).exemption == "art34_3_c"
     # A reason too short to be one is not a reason.
-    assert result_for(**{**FULL, "disproportionate_effort": True, "disproportionate_effort_reason": "n/a"}).exemption is None
+    assert (
+        result_for(**{**FULL, "disproportionate_effort": True, "disproportionate_effort_reason": "n/a"}).exemption
+        is None
+    )
 
 
 def test_later_measures_exempt_telling_individuals() -> None:
