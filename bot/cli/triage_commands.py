@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
-from bot.domain.decision import capitalised, decision_text
-from bot.domain.regime_triage import label as regime_label
+from bot.domain.decision import capitalised, decision_text, regime_words
 from bot.errors import BreachbotError
 from bot.services import assessments as service
 from bot.services.incidents import get_incident
@@ -75,7 +74,7 @@ def describe_result(result: dict[str, Any]) -> str:
     if result.get("exemption"):
         lines.append(f"Exemption: {result['exemption']}")
     for entry in result.get("regimes") or ():
-        lines.append(f"{regime_label(entry['regime'])}: {regime_words(entry)}")
+        lines.append(f"{regime_words(entry)} (test: {entry['test']})")
     lines += ["Reasons:"] + [f"  - {reason}" for reason in result["reasons"]]
     if result["missing"]:
         lines.append("Still unknown (could change the decision): " + ", ".join(result["missing"]))
@@ -85,14 +84,6 @@ def describe_result(result: dict[str, Any]) -> str:
             'Answer with "disproportionate_effort_reason" in the answers file and triage again, or tell them directly.'
         )
     return "\n".join(lines)
-
-
-def regime_words(entry: dict[str, Any]) -> str:
-    if entry.get("displaced_by"):
-        return f"in the place of {regime_label(entry['regime'])}, {regime_label(entry['displaced_by'])} applies"
-    ico = "report to the regulator" if entry["notify_ico"] else "no report required"
-    people = "tell the people affected" if entry["notify_individuals"] else "people need not be told"
-    return f"{ico}; {people} (test: {entry['test']})"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -347,6 +347,7 @@ CLOSE_REQUIREMENTS: Final[tuple[CloseRequirement, ...]] = (
         "choose the outcome reported: under PECR every personal data breach is reported to the ICO, whatever "
         "the risk (PECR reg 5A(2))",
         "--outcome reported",
+        "the outcome *Reported to the ICO*",
     ),
     CloseRequirement(
         "decision",

@@ -288,3 +288,28 @@ def test_a_bare_yes_to_disproportionate_effort_is_asked_why_and_a_reason_applies
     stored = assessments(harness)[-1]
     assert stored.answers["disproportionate_effort_reason"].startswith("The list is from 2011")
     assert stored.result["exemption"] == "art34_3_c" and stored.result["public_communication"] is True
+
+
+def test_a_pecr_incident_is_triaged_on_its_own_regimes_and_shows_each(harness: Harness) -> None:
+    incident = harness.report(regimes=("uk-gdpr", "pecr"))
+    view_id, view = open_triage(harness, incident)
+    unlikely = {
+        "personal_data": True,
+        "data_categories": ["basic_identifiers"],
+        "subjects_count": 1,
+        "records_count": 1,
+        "breach_types": ["confidentiality"],
+        "cause": "accidental",
+        "exposure": "trusted",
+        "recovered": True,
+        "protection": "none",
+        "availability": "not_affected",
+        "impact_on_people": "none",
+    }
+    assert harness.driver.view_submission(view, triage_values(unlikely), user=DPO, view_id=view_id).body == ""
+    [post] = harness.wait_for(lambda: posts(harness, incident, "Triage v1"), "the triage result")
+    shown = channel_message_text(post)
+    assert "*By regime*" in shown and "UK GDPR: gives way to PECR" in shown and "PECR: report to the regulator" in shown
+    assert "Notify the ICO" in shown and "does not need to be reported" not in shown
+    [stored] = assessments(harness)
+    assert [e["regime"] for e in stored.result["regimes"]] == ["uk-gdpr", "pecr"]

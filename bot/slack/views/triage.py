@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
-from bot.domain.decision import capitalised, decision_text
+from bot.domain.decision import capitalised, decision_text, regime_words
 from bot.domain.triage import QUESTIONS, TEXT_LIMIT, Question
 from bot.services.assessments import JUSTIFICATION_MINIMUM, current_decision, latest_assessment
 from bot.slack.views import forms
@@ -276,6 +276,9 @@ def result_blocks(ref: str, assessment: Assessment, actor: str) -> list[dict[str
         )
     ]
     blocks += _bullet_sections("*Why*", list(result.get("reasons") or []))
+    regimes = list(result.get("regimes") or ())
+    if any(entry.get("regime") != "uk-gdpr" for entry in regimes):  # UK GDPR alone says it all above
+        blocks += _bullet_sections("*By regime*", [regime_words(entry) for entry in regimes])
     missing = missing_labels(result)
     if missing:
         blocks += _bullet_sections("*Still not known* (answers that could change the decision)", missing)
