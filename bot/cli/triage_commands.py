@@ -74,7 +74,7 @@ def describe_result(result: dict[str, Any]) -> str:
     if result.get("exemption"):
         lines.append(f"Exemption: {result['exemption']}")
     for entry in result.get("regimes") or ():
-        lines.append(f"{regime_words(entry)} (test: {entry['test']})")
+        lines.append(f"{regime_words(entry, processor=result.get('role') == 'processor')} (test: {entry['test']})")
     lines += ["Reasons:"] + [f"  - {reason}" for reason in result["reasons"]]
     if result["missing"]:
         lines.append("Still unknown (could change the decision): " + ", ".join(result["missing"]))

@@ -25,9 +25,11 @@ def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def regime_words(entry: Mapping[str, Any]) -> str:
+def regime_words(entry: Mapping[str, Any], *, processor: bool = False) -> str:
     """One regime's decision (a triage result's `regimes` entry), as "PECR: report to the ICO; ..."."""
     name = regime_label(str(entry.get("regime")))
+    if processor:
+        return f"{name}: tell the controller without undue delay; it decides on the regulator and the people"
     if entry.get("displaced_by"):
         return f"{name}: gives way to {regime_label(str(entry['displaced_by']))} for this breach"
     report = "report to the regulator" if entry.get("notify_ico") else "no report required"

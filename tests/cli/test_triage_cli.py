@@ -180,3 +180,22 @@ def test_triage_of_an_incident_shows_the_contract_and_its_own_regimes(
         "One text, deleted at once.",
     )
     assert code != 0 and "reg 5A(2)" in err
+
+
+def test_recording_a_bare_yes_to_disproportionate_effort_prompts_for_the_reason(
+    db_env: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aware = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%MZ")
+    _, out, _ = run(capsys, "incident", "open", "--title", "Patient list posted", "--aware-at", aware)
+    ref = out.split()[0]
+    high = {
+        "personal_data": True,
+        "data_categories": ["basic_identifiers", "special_health"],
+        "subject_types": ["patients"],
+        "exposure": "unknown",
+        "disproportionate_effort": True,
+    }
+    code, out, err = run(capsys, "triage", ref, "--answers", write(tmp_path, high))
+    assert code == 0, err
+    assert "Asked: why would telling each person take disproportionate effort" in out
+    assert "Notify the ICO and tell the people affected" in out

@@ -262,3 +262,15 @@ def test_regimes_are_checked() -> None:
     with pytest.raises(UnknownTriageRegime, match="unknown regime 'gdpr'"):
         triage(UNLIKELY, "gdpr")
     assert dataclasses.is_dataclass(triage(UNLIKELY).regimes[0])
+
+
+def test_each_regime_in_words() -> None:
+    from bot.domain.decision import regime_words
+
+    both = triage(UNLIKELY, "uk-gdpr", "pecr").to_dict()["regimes"]
+    assert [regime_words(e) for e in both] == [
+        "UK GDPR: gives way to PECR for this breach",
+        "PECR: report to the regulator; people need not be told",
+    ]
+    processor = triage(UNLIKELY, "pecr", processor=True).to_dict()["regimes"][0]
+    assert regime_words(processor, processor=True).startswith("PECR: tell the controller")

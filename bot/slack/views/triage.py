@@ -278,7 +278,8 @@ def result_blocks(ref: str, assessment: Assessment, actor: str) -> list[dict[str
     blocks += _bullet_sections("*Why*", list(result.get("reasons") or []))
     regimes = list(result.get("regimes") or ())
     if any(entry.get("regime") != "uk-gdpr" for entry in regimes):  # UK GDPR alone says it all above
-        blocks += _bullet_sections("*By regime*", [regime_words(entry) for entry in regimes])
+        processor = result.get("role") == "processor"
+        blocks += _bullet_sections("*By regime*", [regime_words(entry, processor=processor) for entry in regimes])
     missing = missing_labels(result)
     if missing:
         blocks += _bullet_sections("*Still not known* (answers that could change the decision)", missing)
