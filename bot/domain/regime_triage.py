@@ -145,7 +145,8 @@ def _decide(key: str, rule: dict[str, Any], j: Judgement, regimes: tuple[str, ..
         reasons.append(text["no_later_measures"])
     if "log" in text:
         reasons.append(text["log"])
-    return plain(notify_ico, notify_individuals, reasons, exemption=exemption)
+    # A regime with no sentence for this outcome still says what its test is, never nothing.
+    return plain(notify_ico, notify_individuals, reasons or [text.get("not_ico") or rule["test"]], exemption=exemption)
 
 
 def decide(regimes: Sequence[str], judgement: Judgement) -> tuple[RegimeDecision, ...]:

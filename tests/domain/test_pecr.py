@@ -129,6 +129,9 @@ def test_not_personal_data_is_reported_under_no_regime() -> None:
 def test_a_processor_tells_the_controller_under_every_regime() -> None:
     result = triage(CALL_RECORDS, "pecr", processor=True)
     assert (result.notify_ico, result.notify_individuals, result.notify_controller) == (False, False, True)
+    # The processor clock as a regime of its own says what it requires, even on the controller path.
+    [alone] = triage(CALL_RECORDS, "processor").to_dict()["regimes"]
+    assert alone["notify_ico"] is False and any("Art 33(2)" in r for r in alone["reasons"])
 
 
 # --- drafts -------------------------------------------------------------------------------------------------
