@@ -199,3 +199,22 @@ def test_recording_a_bare_yes_to_disproportionate_effort_prompts_for_the_reason(
     assert code == 0, err
     assert "Asked: why would telling each person take disproportionate effort" in out
     assert "Notify the ICO and tell the people affected" in out
+
+
+def test_an_assessment_from_before_per_regime_results_still_shows_each_regime(
+    db_env: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import select
+
+    from bot.store.models import Assessment
+
+    aware = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%MZ")
+    _, out, _ = run(capsys, "incident", "open", "--title", "Old triage", "--aware-at", aware, "--regime", "pecr")
+    ref = out.split()[0]
+    assert run(capsys, "triage", ref, "--answers", write(tmp_path, UNLIKELY))[0] == 0
+    with db_env.unit_of_work() as session:
+        stored = session.scalars(select(Assessment)).one()
+        stored.result = {k: v for k, v in stored.result.items() if k != "regimes"}
+    code, out, err = run(capsys, "triage", ref, "--json")
+    assert code == 0, err
+    assert [e["regime"] for e in json.loads(out)["regimes"]] == ["pecr"]
