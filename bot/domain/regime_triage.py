@@ -155,6 +155,13 @@ def decide(regimes: Sequence[str], judgement: Judgement) -> tuple[RegimeDecision
     return tuple(_decide(key, _RULES[key], judgement, keys) for key in keys)
 
 
+def keeps_own_log(decisions: Sequence[RegimeDecision]) -> bool:
+    """A regime of the incident names its own breach log (PECR reg 5A(8)) and no GDPR regime is in force, so the
+    UK GDPR Art 33(5) register sentence would cite the wrong law."""
+    live = [d for d in decisions if d.displaced_by is None]
+    return any(_RULES[d.regime].get("own_log") for d in live) and art34_regime(decisions) is None
+
+
 def art34_regime(decisions: Sequence[RegimeDecision]) -> RegimeDecision | None:
     """The GDPR regime whose Art 34(3) exemption and public communication are in force; None when there is
     none, or when PECR has taken its place (PECR has no such exemptions)."""

@@ -477,7 +477,8 @@ def _reasons(
         out += list(dict.fromkeys(reason for decision in regimes for reason in decision.reasons))
     if missing:
         out.append(_T["missing"].format(names=_join([_Q[k].noun for k in missing])))
-    out.append(_T["record"])
+    if processor or not regime_triage.keeps_own_log(regimes):
+        out.append(_T["record"])
     return tuple(out)
 
 

@@ -40,7 +40,7 @@ CALL_RECORDS = {
     "exposure": "unknown",
     "recovered": False,
 }
-NOT_REPORTABLE = re.compile(r"(does not|do not|need not|no need to) (need to )?(be )?report", re.I)
+NOT_REPORTABLE = re.compile(r"\b(not|no need)\b[^.]{0,40}\b(report|reported|reportable)\b", re.I)
 
 
 def triage(answers: dict[str, Any], *regimes: str, processor: bool = False) -> TriageResult:
@@ -55,12 +55,15 @@ def entry(result: TriageResult, regime: str) -> dict[str, Any]:
 def test_pecr_reports_a_breach_unlikely_to_be_a_risk() -> None:
     uk = triage(UNLIKELY)
     assert (uk.risk, uk.notify_ico) == ("unlikely", False)  # UK GDPR alone: record only
+    assert any(NOT_REPORTABLE.search(reason) for reason in uk.reasons)  # the pattern catches the UK GDPR words
     pecr = triage(UNLIKELY, "pecr")
     assert (pecr.notify_ico, pecr.notify_individuals) == (True, False)
     assert entry(pecr, "pecr")["notify_ico"] is True
     assert not any(NOT_REPORTABLE.search(reason) for reason in pecr.reasons)
     assert any("reg 5A(2)" in r and "no risk threshold" in r and "where feasible" in r for r in pecr.reasons)
-    assert any("reg 5A(8)" in r for r in pecr.reasons)  # the breach log
+    assert any("reg 5A(8)" in r for r in pecr.reasons)  # the breach log, in place of the UK GDPR register
+    assert not any("Art 33(5)" in r for r in pecr.reasons)
+    assert any("Art 33(5)" in r for r in triage(UNLIKELY, "uk-gdpr", "eidas").reasons)
 
 
 def test_every_regime_entry_has_the_contract_keys_and_the_top_level_is_any_regime() -> None:

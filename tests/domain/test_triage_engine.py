@@ -195,7 +195,7 @@ def test_not_personal_data_is_recorded_only() -> None:
 def test_unlikely_risk_records_why_the_ico_is_not_told() -> None:
     result = result_for(**{**FULL, "exposure": "trusted", "recovered": True, "impact_on_people": "none"})
     assert result.risk == "unlikely" and not result.notify_ico
-    assert any("does not need to be reported to the ICO" in r and "recorded reason" in r for r in result.reasons)
+    assert any("does not require it to be reported to the ICO" in r and "recorded reason" in r for r in result.reasons)
 
 
 def test_risk_means_the_ico_within_72_hours_but_not_individuals() -> None:

@@ -310,6 +310,6 @@ def test_a_pecr_incident_is_triaged_on_its_own_regimes_and_shows_each(harness: H
     [post] = harness.wait_for(lambda: posts(harness, incident, "Triage v1"), "the triage result")
     shown = channel_message_text(post)
     assert "*By regime*" in shown and "UK GDPR: gives way to PECR" in shown and "PECR: report to the regulator" in shown
-    assert "Notify the ICO" in shown and "does not need to be reported" not in shown
+    assert "Notify the ICO" in shown and "does not require it to be reported" not in shown
     [stored] = assessments(harness)
     assert [e["regime"] for e in stored.result["regimes"]] == ["uk-gdpr", "pecr"]
