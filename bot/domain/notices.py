@@ -319,10 +319,13 @@ def _actions(ctx: NoticeContext, planned: bool) -> list[dict[str, Any]]:
 def _report_clock(ctx: NoticeContext) -> tuple[datetime, int, str]:
     """The deadline the ICO draft is written against: the PECR clock for a PECR breach, else the incident's
     earliest clock to the ICO (24 hours under UK eIDAS), else UK GDPR's 72 hours."""
-    clock = deadline_for(PECR, ctx.aware_at) if is_pecr(ctx) else ico_clock(ctx.regimes, ctx.aware_at)
-    clock = clock or deadline_for("uk-gdpr", ctx.aware_at)
-    assert clock.due_at is not None and clock.regime.hours is not None  # every ICO clock has fixed hours
-    return clock.due_at, clock.regime.hours, clock.regime.label
+    for clock in (
+        deadline_for(PECR, ctx.aware_at) if is_pecr(ctx) else ico_clock(ctx.regimes, ctx.aware_at),
+        deadline_for("uk-gdpr", ctx.aware_at),
+    ):
+        if clock is not None and clock.due_at is not None and clock.regime.hours is not None:
+            return clock.due_at, clock.regime.hours, clock.regime.label
+    raise RuntimeError("bot/rules/regimes.toml: uk-gdpr must have fixed hours")
 
 
 def _facts(ctx: NoticeContext) -> dict[str, Any]:
