@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     privacy_team_usergroup: str | None = Field(None, validation_alias=_env("BREACHBOT_PRIVACY_TEAM_USERGROUP"))
     privacy_channel: str | None = Field(None, validation_alias=_env("BREACHBOT_PRIVACY_CHANNEL"))
     log_level: str = Field("INFO", validation_alias=_env("BREACHBOT_LOG_LEVEL"))
+    archive_on_close: bool = Field(False, validation_alias=_env("BREACHBOT_ARCHIVE_ON_CLOSE"))
 
     slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))

@@ -45,6 +45,12 @@ class SlackPoster(Protocol):
     def call(self, method: str, **params: Any) -> Mapping[str, Any]: ...
 
 
+class ViewProjector(Protocol):
+    """bot.slack.projector.Projector: brings Slack views up to date after changes made outside Slack."""
+
+    def project_behind(self) -> int: ...
+
+
 @dataclass
 class SweepStats:
     worker_id: str = ""
@@ -61,6 +67,7 @@ class SweepStats:
     claim_seconds: float = 0.0
     seconds: float = 0.0
     more_due: bool = False
+    views_projected: int = 0
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,8 +100,10 @@ class Sweeper:
         lease: timedelta = LEASE,
         batch: int = BATCH,
         max_batches: int = MAX_BATCHES,
+        projector: ViewProjector | None = None,
     ) -> None:
         self.database = database
+        self.projector = projector
         self.clock = clock
         self.slack = slack
         self.settings = settings
@@ -130,6 +139,14 @@ class Sweeper:
                 break
             if not self._send_batch(claim.alerts, stats, stop, claim_began):
                 break
+        if self.projector is not None and not stop.is_set():
+            # After the alerts: summaries and cards then show a deadline that has just passed, and any
+            # change made on the command line reaches Slack.
+            try:
+                stats.views_projected = self.projector.project_behind()
+            except Exception as problem:
+                log.exception("bringing Slack views up to date failed")
+                stats.errors.append(f"views: {problem}")
         stats.seconds = time.monotonic() - began
         with self.database.unit_of_work() as session:
             delivery.beat(
@@ -296,10 +313,16 @@ class SweeperHandle:
         self.thread.join(timeout)
 
 
-def start_sweeper_thread(runtime: Runtime, slack_calls: SlackPoster, *, interval: float = 15.0) -> SweeperHandle:
+def start_sweeper_thread(
+    runtime: Runtime,
+    slack_calls: SlackPoster,
+    *,
+    interval: float = 15.0,
+    projector: ViewProjector | None = None,
+) -> SweeperHandle:
     """Run the sweeper inside the bot process. Pass SlackCalls(client, max_sleep=0), so a 429 is
     handed back for rescheduling instead of blocking the thread."""
-    sweeper = Sweeper(runtime.database, runtime.clock, slack_calls, runtime.settings)
+    sweeper = Sweeper(runtime.database, runtime.clock, slack_calls, runtime.settings, projector=projector)
     stop = threading.Event()
     thread = threading.Thread(target=sweeper.run, args=(stop, interval), name="alert-sweeper", daemon=True)
     thread.start()

@@ -20,6 +20,7 @@ from bot.services import alerts as alert_service
 from bot.services import reporting
 from bot.services.incidents import get_incident
 from bot.slack.client import SlackCalls, make_web_client
+from bot.slack.projector import Projector
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -77,7 +78,17 @@ def _sweeper(rt: Runtime, batch: int = 100, max_batches: int = MAX_BATCHES) -> S
         raise BreachbotError("the sweeper posts to Slack: set SLACK_BOT_TOKEN (xoxb-...) first")
     # max_sleep=0: a 429 comes back to the sweeper, which reschedules the alert for Retry-After.
     slack = SlackCalls(make_web_client(token, rt.settings.slack_api_url), max_sleep=0)
-    return Sweeper(rt.database, rt.clock, slack, rt.settings, batch=batch, max_batches=max_batches)  # type: ignore[arg-type]
+    # The sweeper also brings the Slack views up to date: that is how changes made here reach Slack.
+    projector = Projector(rt.database, rt.clock, rt.settings, slack)
+    return Sweeper(
+        rt.database,
+        rt.clock,
+        slack,  # type: ignore[arg-type]
+        rt.settings,
+        batch=batch,
+        max_batches=max_batches,
+        projector=projector,
+    )
 
 
 def run_once(args: argparse.Namespace) -> int:

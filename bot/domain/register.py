@@ -34,6 +34,13 @@ NOT_APPLICABLE: Final = _NotApplicable()
 
 # Outcomes after which the outcome and the closing reason are the whole record (no triage, no actions).
 NO_BREACH_OUTCOMES: Final = frozenset({"near-miss", "false-alarm"})
+# How each closing outcome reads to people (the close modal, the summary, the privacy card).
+OUTCOME_LABELS: Final = {
+    "reported": "Reported to the ICO",
+    "not-reportable": "Not reportable: unlikely to result in a risk",
+    "near-miss": "Near miss: no personal data compromised",
+    "false-alarm": "False alarm: not a breach",
+}
 
 
 @dataclass(frozen=True)

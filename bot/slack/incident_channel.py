@@ -1,6 +1,7 @@
-"""Posting to an incident's private channel and keeping its pinned summary current.
+"""Posting to an incident's private channel. (Its pinned summary and other views are kept current by
+bot/slack/projector.py.)
 
-Call these after the flow's unit of work has committed: the record comes first, and a Slack failure
+Call this after the flow's unit of work has committed: the record comes first, and a Slack failure
 here is logged, not raised, because the change itself is already safe in the database."""
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import Any
 from bot.services import incidents as incident_service
 from bot.slack.client import SlackCallFailed
 from bot.slack.context import BotContext
-from bot.slack.views.summary import summary_blocks, summary_text
 from bot.slack.views.text import section
 
 log = logging.getLogger(__name__)
@@ -30,21 +30,3 @@ def post_to_incident(ctx: BotContext, ref: str, text: str, blocks: list[dict[str
     except SlackCallFailed as problem:
         log.warning("could not post in %s's channel: %s", ref, problem)
         return None
-
-
-def refresh_summary(ctx: BotContext, ref: str) -> bool:
-    """Rewrite the pinned summary from the incident as it is now."""
-    zone = ctx.runtime.settings.zone
-    with ctx.runtime.database.unit_of_work() as session:
-        incident = incident_service.get_incident(session, ref)
-        channel, ts = incident.slack_channel_id, incident.slack_summary_ts
-        blocks = summary_blocks(incident, now=ctx.now(), zone=zone)
-        text = summary_text(incident, zone)
-    if not channel or not ts:
-        return False
-    try:
-        ctx.calls("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
-        return True
-    except SlackCallFailed as problem:
-        log.warning("could not update %s's summary: %s", ref, problem)
-        return False

@@ -17,6 +17,7 @@ from bot.alerts.worker import SweeperHandle, start_sweeper_thread
 from bot.runtime import Runtime
 from bot.slack.app import WsgiApp
 from bot.slack.client import SlackCalls
+from bot.slack.projector import Projector
 
 log = logging.getLogger(__name__)
 
@@ -116,4 +117,6 @@ def start_alert_sweeper(runtime: Runtime, app: App) -> SweeperHandle:
     """The deadline-alert sweeper as a thread of this bot process. Several processes may each run one:
     the claim hands each alert to one sweeper. max_sleep=0, so a 429 is rescheduled by the sweeper
     rather than slept on."""
-    return start_sweeper_thread(runtime, SlackCalls(app.client, max_sleep=0))
+    calls = SlackCalls(app.client, max_sleep=0)
+    projector = Projector(runtime.database, runtime.clock, runtime.settings, calls)
+    return start_sweeper_thread(runtime, calls, projector=projector)

@@ -17,6 +17,7 @@ from bot.services import incidents as incident_service
 from bot.slack import state
 from bot.slack.client import SlackCallFailed
 from bot.slack.context import BotContext
+from bot.slack.projector import Projector, remember_posted
 from bot.slack.views.summary import summary_blocks, summary_text
 from bot.slack.views.text import button, channel_link, escape, section
 
@@ -32,7 +33,7 @@ STEP_LABELS = {
     "invite_team": "inviting the privacy team",
     "post_summary": "posting the summary",
     "pin_summary": "pinning the summary",
-    "announce": "telling the privacy channel",
+    "announce": "posting the privacy team's card and the channel topic",
 }
 
 
@@ -106,6 +107,7 @@ def run_setup(ctx: BotContext, ref: str) -> SetupOutcome:
         _progress(ctx, current, claimed_until=None)
         raise
     _progress(ctx, current, complete=True, failed_step=None, last_error=None, claimed_until=None)
+    _confirm_to_reporter(ctx, current, channel_id)
     return SetupOutcome(ref, True, channel_id)
 
 
@@ -183,21 +185,30 @@ def _post_summary(ctx: BotContext, ref: str, channel_id: str) -> str:
     response = ctx.calls("chat.postMessage", channel=channel_id, text=text, blocks=blocks)
     ts = str(response["ts"])
     with ctx.runtime.database.unit_of_work() as session:
-        incident_service.record_slack_setup(
+        incident = incident_service.record_slack_setup(
             session, ref, summary="Summary posted in the incident channel", actor=ACTOR, now=ctx.now(), summary_ts=ts
         )
+        remember_posted(session, incident, "summary", channel_id, ts, ctx.now())
     return ts
 
 
 def _announce(ctx: BotContext, current: state.SetupState) -> None:
-    """Tell the privacy team's channel, by reference only: titles are personal details."""
-    privacy_channel = ctx.runtime.settings.privacy_channel
-    if privacy_channel:
-        ctx.calls(
-            "chat.postMessage",
-            channel=privacy_channel,
-            text=f"New incident {current.ref} reported. The privacy team is invited to its private channel.",
-        )
+    """Post the privacy team's card (reference, status and deadlines only: titles are personal details)
+    and set the channel topic, through the projector that keeps them current from then on."""
+    projector = Projector(ctx.runtime.database, ctx.runtime.clock, ctx.runtime.settings, ctx.calls)
+    projector.project([current.incident_id], strict=True)
+
+
+def _confirm_to_reporter(ctx: BotContext, current: state.SetupState, channel_id: str) -> None:
+    """Tell the reporter, in a DM they can find again, that it is recorded and where it is being handled."""
+    text = (
+        f":white_check_mark: Thank you. Your report is recorded as *{current.ref}* and its deadlines are "
+        f"running. The privacy team is working on it in {channel_link(channel_id)}, where you have been added."
+    )
+    try:
+        ctx.calls("chat.postMessage", channel=current.reporter, text=text, blocks=[section(text)])
+    except SlackCallFailed as problem:
+        log.warning("could not confirm %s to its reporter: %s", current.ref, problem)
 
 
 def _record_failure(ctx: BotContext, current: state.SetupState, step: str, failure: SlackCallFailed) -> None:

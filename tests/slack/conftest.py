@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.config import load_settings
 from bot.runtime import Runtime
@@ -82,6 +82,20 @@ class Harness:
                 return result
             time.sleep(0.02)
         raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+    def settle(self, quiet: float = 0.1, timeout: float = 5.0) -> None:
+        """Wait until the bot has run no SQL for `quiet` seconds: a flow's after-ack work (its setup, then
+        bringing its Slack views up to date) has ended."""
+        last = [time.monotonic()]
+
+        def note(*_: Any) -> None:
+            last[0] = time.monotonic()
+
+        event.listen(self.database.engine, "before_cursor_execute", note)
+        try:
+            self.wait_for(lambda: time.monotonic() - last[0] > quiet, "the bot to go quiet", timeout)
+        finally:
+            event.remove(self.database.engine, "before_cursor_execute", note)
 
     def wait_for_call(self, method: str, count: int = 1) -> list[Any]:
         return self.wait_for(

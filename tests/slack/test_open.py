@@ -86,7 +86,8 @@ def test_double_submit_makes_one_incident_one_channel_one_summary(harness: Harne
     time.sleep(0.3)  # give any duplicate setup the chance to show itself
     assert len(harness.incidents()) == 1
     assert len(harness.slack.channels) == 1
-    assert len(harness.slack.calls_to("chat.postMessage")) == 1
+    posts = [c.params["channel"] for c in harness.slack.calls_to("chat.postMessage")]
+    assert posts == [harness.incidents()[0].slack_channel_id, REPORTER]  # one summary, one confirmation
     assert len(harness.slack.calls_to("pins.add")) == 1
     harness.submit(view_id, view)  # a late redelivery after setup finished
     time.sleep(0.2)

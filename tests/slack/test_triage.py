@@ -92,6 +92,7 @@ def triaged(harness: Harness, answers: dict[str, Any] = ANSWERS) -> Incident:
 def test_triage_round_trip_records_posts_and_updates_the_summary(harness: Harness) -> None:
     incident = harness.report()
     harness.wait_for(lambda: setup_complete(harness, incident.ref), "the channel setup to finish writing")
+    harness.settle()
     statements: list[str] = []
     event.listen(harness.database.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     at_open: list[int] = []

@@ -9,10 +9,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.domain.register import OUTCOME_LABELS
 from bot.services import incidents as incident_service
 from bot.services import register as register_service
 from bot.slack.context import BotContext
-from bot.slack.incident_channel import post_to_incident, refresh_summary
+from bot.slack.incident_channel import post_to_incident
 from bot.slack.middleware.auth import team_only
 from bot.slack.middleware.errors import after_ack_errors
 from bot.slack.replies import tell, user_of
@@ -21,12 +22,7 @@ from bot.slack.views.text import context, escape, mention, plain
 from bot.store.models import Status
 
 CALLBACK_ID = "close_incident"
-OUTCOMES = {
-    "reported": "Reported to the ICO",
-    "not-reportable": "Not reportable: unlikely to result in a risk",
-    "near-miss": "Near miss: no personal data compromised",
-    "false-alarm": "False alarm: not a breach",
-}
+OUTCOMES = OUTCOME_LABELS
 
 
 def still_needed(ctx: BotContext, ref: str, *, outcome: str | None = None, reason: str | None = None) -> list[str]:
@@ -91,7 +87,6 @@ def close_and_announce(ctx: BotContext, ref: str, *, outcome: str, reason: str, 
     if was_open:
         label = OUTCOMES.get(outcome, outcome)
         post_to_incident(ctx, ref, f":lock: {mention(actor)} closed *{ref}*: {escape(label)}.\n>{escape(reason)}")
-        refresh_summary(ctx, ref)
     return was_open
 
 

@@ -13,7 +13,7 @@ from bot.services import facts as facts_service
 from bot.services.incidents import get_incident
 from bot.slack import state
 from bot.slack.context import BotContext
-from bot.slack.incident_channel import post_to_incident, refresh_summary
+from bot.slack.incident_channel import post_to_incident
 from bot.slack.listeners.triage import fill_placeholder
 from bot.slack.middleware.auth import refusal, team_only
 from bot.slack.middleware.errors import after_ack_errors
@@ -93,4 +93,3 @@ def register(app: App, ctx: BotContext) -> None:
             return
         lines = "\n".join(f"• {escape(line)}" for line in describe_changes(changed, ctx.runtime.settings.zone))
         post_to_incident(ctx, ref, f"{mention(user)} recorded register facts:\n{lines}")
-        refresh_summary(ctx, ref)

@@ -28,7 +28,7 @@ from bot.services.incidents import get_incident
 from bot.services.reporting import CASE_REF_LIMIT, ReportingProblem
 from bot.slack.client import SlackCallFailed
 from bot.slack.context import BotContext
-from bot.slack.incident_channel import post_to_incident, refresh_summary
+from bot.slack.incident_channel import post_to_incident
 from bot.slack.middleware.auth import require_team, team_only
 from bot.slack.middleware.errors import after_ack_errors
 from bot.slack.replies import channel_of, notice_view, tell, user_of
@@ -133,7 +133,6 @@ def change_aware_at(
 def announce(ctx: BotContext, outcome: Outcome, body: dict[str, Any]) -> None:
     if outcome.changed:
         post_to_incident(ctx, outcome.ref, outcome.channel_text)
-        refresh_summary(ctx, outcome.ref)
     tell(ctx, body, outcome.reply)
 
 

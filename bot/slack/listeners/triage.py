@@ -24,7 +24,7 @@ from bot.services.assessments import (
 from bot.slack import state
 from bot.slack.client import SlackCallFailed
 from bot.slack.context import BotContext
-from bot.slack.incident_channel import post_to_incident, refresh_summary
+from bot.slack.incident_channel import post_to_incident
 from bot.slack.middleware.auth import refusal, team_only
 from bot.slack.middleware.errors import after_ack_errors
 from bot.slack.replies import channel_of, notice_view, tell, user_of
@@ -113,7 +113,6 @@ def record_and_announce(ctx: BotContext, ref: str, raw: dict[str, Any], *, actor
         blocks = result_blocks(ref, assessment, actor)
     if created:
         post_to_incident(ctx, ref, text, blocks)
-        refresh_summary(ctx, ref)
     else:
         tell(
             ctx,
@@ -210,4 +209,3 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         if post is not None:
             post_to_incident(ctx, ref, post)
-            refresh_summary(ctx, ref)

@@ -12,7 +12,7 @@ from bot.services import incidents as incident_service
 from bot.services.incidents import TEXT_LIMIT
 from bot.slack import state
 from bot.slack.context import BotContext
-from bot.slack.incident_channel import post_to_incident, refresh_summary
+from bot.slack.incident_channel import post_to_incident
 from bot.slack.middleware.auth import in_incident, require_team, team_only
 from bot.slack.middleware.errors import after_ack_errors
 from bot.slack.replies import tell, user_of
@@ -47,7 +47,6 @@ def delay_reasons_command(ctx: BotContext, ack: Ack, command: dict[str, Any], re
         return
     ack(text=f"Recorded the reasons for delay on {ref}.", response_type="ephemeral")
     post_to_incident(ctx, ref, f"{mention(user)} recorded the reasons for delay:\n>{escape(rest)}")
-    refresh_summary(ctx, ref)
 
 
 def text_modal(callback_id: str, title: str, label: str, hint: str, ref: str, channel: str | None) -> dict[str, Any]:
@@ -145,4 +144,3 @@ def register(app: App, ctx: BotContext) -> None:
                 session, str(meta.get("ref") or ""), text, actor=user, now=ctx.now()
             ).ref
         post_to_incident(ctx, ref, f"{mention(user)} recorded the reasons for delay:\n>{escape(text)}")
-        refresh_summary(ctx, ref)

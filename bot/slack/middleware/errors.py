@@ -14,7 +14,9 @@ from slack_bolt import App, BoltResponse
 
 from bot.errors import BreachbotError
 from bot.slack.context import BotContext
+from bot.slack.projector import refresh_views
 from bot.slack.replies import notice_view, tell
+from bot.store.changes import touched_incidents
 
 log = logging.getLogger("breachbot.slack")
 
@@ -50,7 +52,8 @@ def install_error_handler(app: App, ctx: BotContext) -> None:
 
 
 def after_ack_errors(ctx: BotContext) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Wrap a listener so an error raised after it acknowledged is told to the person here.
+    """Wrap a listener so an error raised after it acknowledged is told to the person here, and so the
+    Slack views of every incident it wrote to are brought up to date when it ends (bot/slack/projector.py).
 
     Bolt (1.30) resets the acknowledgement when a listener raises after ack(), so a quick failure turns
     an already-good reply into a 404 and Slack shows "trouble connecting". Errors before ack() still go
@@ -59,14 +62,20 @@ def after_ack_errors(ctx: BotContext) -> Callable[[Callable[..., Any]], Callable
     def decorate(listener: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(listener)  # Bolt injects arguments by the wrapped function's parameter names
         def wrapper(**kwargs: Any) -> Any:
+            touched: set[int] = set()
             try:
-                return listener(**kwargs)
+                with touched_incidents() as touched:
+                    return listener(**kwargs)
             except Exception as error:
                 ack = kwargs.get("ack")
                 if ack is None or ack.response is None:
                     raise
                 tell(ctx, kwargs.get("body") or kwargs.get("command") or {}, user_message(error))
                 return None
+            finally:
+                # Whatever the flow wrote to an incident's timeline, every Slack view of it now shows.
+                if touched:
+                    refresh_views(ctx, touched)
 
         return wrapper
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import object_session
 
 from bot.domain.clock import deadlines_for, describe_duration, format_local, get_regime
+from bot.domain.register import OUTCOME_LABELS
 from bot.slack.views import triage as triage_view
 from bot.slack.views.text import button, context, date_token, escape, mention, section
 from bot.store.models import AlertPlan, Incident, Status
@@ -159,7 +160,8 @@ def summary_blocks(
     elif incident.delay_reasons:
         blocks.append(section(f"*Reasons for delay:* {escape(incident.delay_reasons)}"))
     if is_closed(incident):
-        outcome = f" ({escape(incident.close_outcome)})" if incident.close_outcome else ""
+        label = OUTCOME_LABELS.get(incident.close_outcome or "", incident.close_outcome)
+        outcome = f" ({escape(label)})" if label else ""
         closed = date_token(incident.closed_at, zone) if incident.closed_at else ""
         blocks.append(section(f"*Closed* {closed}{outcome}: {escape(incident.close_reason)}"))
     for line in lines:

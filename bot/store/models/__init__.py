@@ -6,7 +6,7 @@ from bot.store.models.base import Base, JSONType, UTCDateTime
 from bot.store.models.incident import Incident, RefCounter, Status
 from bot.store.models.notice import NoticeDraft, RemedialAction
 from bot.store.models.org import Organisation
-from bot.store.models.slack import SlackEventSeen, SlackSetup
+from bot.store.models.slack import SlackEventSeen, SlackSetup, SlackView
 from bot.store.models.timeline import AppendOnlyViolation, TimelineEvent
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "RemedialAction",
     "SlackEventSeen",
     "SlackSetup",
+    "SlackView",
     "Status",
     "SweeperHeartbeat",
     "TimelineEvent",

@@ -42,3 +42,24 @@ class SlackSetup(Base):
     # across them would stall every other writer (SQLite has one write lock for the whole file).
     claimed_until: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class SlackView(Base):
+    """One place in Slack that shows an incident (its pinned summary, the privacy team's card, its channel
+    topic), and the newest timeline event it showed: the projector re-renders it when the timeline has
+    moved on, or when `refresh_at` passes (a deadline falling due changes what it shows with no event)."""
+
+    __tablename__ = "slack_view"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel_id: Mapped[str | None] = mapped_column(String(40))
+    ts: Mapped[str | None] = mapped_column(String(40))
+    shown_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Of what was last sent: an unchanged rendering costs no Slack call (a topic change also posts a line).
+    digest: Mapped[str | None] = mapped_column(String(64))
+    refresh_at: Mapped[datetime | None] = mapped_column(index=True)
+    # No projector touches the view before this: one is rendering it, or Slack asked to wait (429).
+    busy_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
