@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot.errors import BreachbotError
 from bot.runtime import Runtime
-from bot.slack.client import SlackCalls, make_web_client
+from bot.slack.client import SlackCalls, configure_web_client
 from bot.slack.context import BotContext, OrgProfileCache, PrivacyTeam
 from bot.slack.listeners import (
     alerts,
@@ -25,6 +25,7 @@ from bot.slack.listeners import (
     home,
     open,
     org_setup,
+    privacy_card,
     reporting,
     triage,
     updates,
@@ -48,6 +49,7 @@ LISTENER_MODULES = (
     reporting,
     breach_register,
     facts,
+    privacy_card,
 )
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,24 @@ def create_app(
         raise SlackNotConfigured("SLACK_BOT_TOKEN is not set: see the Slack section of the README")
     if not settings.slack_signing_secret and not settings.slack_app_token:
         raise SlackNotConfigured("set SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)")
-    client = web_client or make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    # Bolt reads SLACK_BOT_TOKEN from the environment even when handed a client, and then warns at every
+    # start that the token "will be unused". So Bolt is given the token and builds the client itself,
+    # which is then pointed at SLACK_API_URL. A client passed in (a test's) is used as it is.
+    bolt_client: dict[str, Any] = (
+        {"client": web_client} if web_client is not None else {"token": settings.slack_bot_token}
+    )
+    app = App(
+        # Socket Mode requests are not signed (the socket is the trust), so the secret may be absent there.
+        signing_secret=settings.slack_signing_secret or "socket-mode-unsigned",
+        token_verification_enabled=False,
+        process_before_response=False,
+        # Bolt's default pool of 5 delays acks under load; measured in the engineering guide.
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"),
+        **bolt_client,
+    )
+    client = app.client
+    if web_client is None:
+        configure_web_client(client, settings.slack_api_url)
     calls = SlackCalls(client, sleep=sleep)
     quick = SlackCalls(client, attempts=1, max_sleep=0, sleep=sleep)
     ctx = BotContext(
@@ -83,16 +102,6 @@ def create_app(
         org=OrgProfileCache(runtime),
     )
     ctx.org.refresh_if_stale()
-    app = App(
-        # The token travels in `client` (Bolt warns when given both).
-        # Socket Mode requests are not signed (the socket is the trust), so the secret may be absent there.
-        signing_secret=settings.slack_signing_secret or "socket-mode-unsigned",
-        client=client,
-        token_verification_enabled=False,
-        process_before_response=False,
-        # Bolt's default pool of 5 delays acks under load; measured in the engineering guide.
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"),
-    )
     app.use(dedupe_events(ctx))
     install_error_handler(app, ctx)
     for module in LISTENER_MODULES:

@@ -77,8 +77,14 @@ class SlackCallFailed(BreachbotError):
 
 
 def make_web_client(token: str | None, base_url: str) -> WebClient:
+    return configure_web_client(WebClient(token=token), base_url)
+
+
+def configure_web_client(client: WebClient, base_url: str) -> WebClient:
     # No slack_sdk retry handlers: SlackCalls decides, so a rate limit is never slept on twice.
-    return WebClient(token=token, base_url=base_url, timeout=10)
+    client.base_url = base_url
+    client.timeout = 10
+    return client
 
 
 class SlackCalls:

@@ -23,12 +23,11 @@ from bot.store.session import Database, dispose_engine
 # What manifest.yml asks for, and why: keep the two in step.
 REQUIRED_SCOPES = {
     "commands": "the /breach command and the Report a breach shortcut",
-    "chat:write": "posting summaries and messages",
-    "groups:write": "creating private incident channels and inviting people",
+    "chat:write": "posting summaries and messages, and telling reporters in a direct message",
+    "groups:write": "creating private incident channels, inviting people, setting topics, archiving",
     "groups:read": "checking private channels",
     "pins:write": "pinning the incident summary",
     "usergroups:read": "reading the privacy team's user group",
-    "im:write": "telling a reporter when setup fails",
     "files:write": "posting the breach register to the privacy channel",
 }
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
@@ -123,23 +122,51 @@ def check_team(settings: Settings, calls: SlackCalls) -> list[Check]:
                     "check BREACHBOT_PRIVACY_TEAM_USERGROUP is a user group ID (S...) and the app has usergroups:read",
                 )
             )
-    channel = settings.privacy_channel
-    if not channel:
-        checks.append(Check("privacy channel", True, "not set (optional): no channel gets new-incident notices"))
+    if settings.privacy_channel:
+        checks.append(check_privacy_channel(settings.privacy_channel, calls))
     else:
-        try:
-            calls("conversations.info", channel=channel)
-            checks.append(Check("privacy channel", True, f"{channel} reachable"))
-        except SlackCallFailed as failure:
-            checks.append(
-                Check(
-                    "privacy channel",
-                    False,
-                    f"conversations.info {channel}: {failure.error}",
-                    "use the channel ID (C...) in BREACHBOT_PRIVACY_CHANNEL and invite the bot: /invite @Breachbot",
-                )
-            )
+        checks.append(Check("privacy channel", True, "not set (optional): no channel gets the privacy team's cards"))
     return checks
+
+
+PRIVACY_CHANNEL_FIX = "use the channel ID (C...) in BREACHBOT_PRIVACY_CHANNEL and invite the bot: /invite @Breachbot"
+
+
+def check_privacy_channel(channel: str, calls: SlackCalls) -> Check:
+    """Can the bot post there? conversations.info answers for a private channel with groups:read; for a
+    public one it needs channels:read, which Breachbot does not ask for. Then the bot schedules a message
+    there and deletes it at once: only a channel the bot can post in accepts it, and nobody sees it."""
+    try:
+        calls("conversations.info", channel=channel)
+        return Check("privacy channel", True, f"{channel} reachable")
+    except SlackCallFailed as failure:
+        if failure.error != "missing_scope":
+            detail = f"conversations.info {channel}: {failure.error}"
+            return Check("privacy channel", False, detail, PRIVACY_CHANNEL_FIX)
+    try:
+        post_at = int(datetime.now(UTC).timestamp()) + 3600
+        scheduled = calls("chat.scheduleMessage", channel=channel, post_at=post_at, text="Breachbot doctor check")
+        scheduled_id = scheduled.get("scheduled_message_id")
+        calls("chat.deleteScheduledMessage", channel=channel, scheduled_message_id=scheduled_id)
+    except SlackCallFailed as failure:
+        return Check("privacy channel", False, f"cannot post in {channel}: {failure.error}", PRIVACY_CHANNEL_FIX)
+    return Check("privacy channel", True, f"{channel} (a public channel) accepts the bot's messages")
+
+
+def check_app_token(settings: Settings, calls: SlackCalls) -> Check:
+    """SLACK_APP_TOKEN, when set, is what Socket Mode connects with: apps.connections.open proves it is a
+    live app-level token with connections:write (it only hands out a socket address; nothing connects)."""
+    try:
+        calls("apps.connections.open")
+    except SlackCallFailed as failure:
+        return Check(
+            "app token",
+            False,
+            f"apps.connections.open: {failure.error}",
+            "SLACK_APP_TOKEN must be an app-level token with the connections:write scope: create one under "
+            "Basic Information > App-Level Tokens (or unset it to use HTTP with SLACK_SIGNING_SECRET)",
+        )
+    return Check("app token", True, "SLACK_APP_TOKEN opens Socket Mode connections")
 
 
 def check_database(settings: Settings) -> Check:
@@ -198,6 +225,7 @@ def run_checks(
     load: Callable[[], Settings] = load_settings,
     calls_for: Callable[[Settings], SlackCalls] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    app_calls_for: Callable[[Settings], SlackCalls] | None = None,
 ) -> list[Check]:
     try:
         settings = load()
@@ -226,6 +254,11 @@ def run_checks(
     if settings.slack_bot_token:
         make = calls_for or (lambda s: SlackCalls(make_web_client(s.slack_bot_token, s.slack_api_url), attempts=1))
         checks.extend(check_slack(settings, make(settings)))
+    if settings.slack_app_token:
+        make_app = app_calls_for or (
+            lambda s: SlackCalls(make_web_client(s.slack_app_token, s.slack_api_url), attempts=1)
+        )
+        checks.append(check_app_token(settings, make_app(settings)))
     database = check_database(settings)
     checks.append(database)
     if database.ok:

@@ -16,10 +16,10 @@ from bot.slack.context import BotContext
 from bot.slack.listeners.close import open_close_modal, still_needed
 from bot.slack.listeners.open import open_report_modal
 from bot.slack.middleware.auth import require_team
-from bot.slack.middleware.errors import after_ack_errors
+from bot.slack.middleware.errors import after_ack_errors, user_message
 from bot.slack.views.lists import help_blocks, reporter_status_blocks, team_list_blocks
 from bot.slack.views.summary import summary_blocks, summary_text
-from bot.slack.views.text import escape
+from bot.slack.views.text import escape, unescape
 from bot.store.models import Incident
 
 NOT_IN_CHANNEL = "Use `/breach {what}` in the incident's own channel."
@@ -31,7 +31,7 @@ def register(app: App, ctx: BotContext) -> None:
     @app.command("/breach")
     @safe
     def breach(ack: Ack, command: dict[str, Any]) -> None:
-        text = str(command.get("text") or "").strip()
+        text = unescape(str(command.get("text") or "")).strip()
         verb, _, rest = text.partition(" ")
         verb = verb.lower()
         user = str(command.get("user_id") or "")
@@ -50,7 +50,7 @@ def register(app: App, ctx: BotContext) -> None:
             else:
                 answer = _answer(ctx, verb, rest.strip(), user, channel)
         except BreachbotError as problem:
-            ack(text=escape(str(problem)) if verb == "update" else str(problem), response_type="ephemeral")
+            ack(text=user_message(problem), response_type="ephemeral")
             return
         if verb == "close":
             ack()

@@ -23,7 +23,7 @@ from bot.slack.replies import tell, user_of
 from bot.slack.setup import run_setup, setup_done_text
 from bot.slack.views import forms
 from bot.slack.views.report import CALLBACK_ID, is_near_miss, origin_channel, report_modal
-from bot.slack.views.text import section
+from bot.slack.views.text import escape, section
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def register(app: App, ctx: BotContext) -> None:
             tell(ctx, body, f"There is no Slack setup to retry for {ref or 'that incident'}.")
             return
         if user != current.reporter and not ctx.team.is_member(user):
-            raise NotAllowed(f"Only the reporter or {ctx.team.who()} can retry the setup of {ref}.")
+            raise NotAllowed(f"Only the reporter or {ctx.team.who()} can retry the setup of {escape(ref)}.")
         outcome = run_setup(ctx, ref)
         if outcome.busy:
             tell(ctx, body, f"The setup of {ref} is already running: give it a moment.")

@@ -14,7 +14,7 @@ from bot.slack import state
 from bot.slack.context import BotContext
 from bot.slack.incident_channel import post_to_incident
 from bot.slack.middleware.auth import in_incident, require_team, team_only
-from bot.slack.middleware.errors import after_ack_errors
+from bot.slack.middleware.errors import after_ack_errors, user_message
 from bot.slack.replies import tell, user_of
 from bot.slack.subcommands import subcommand
 from bot.slack.views import forms
@@ -43,7 +43,7 @@ def delay_reasons_command(ctx: BotContext, ack: Ack, command: dict[str, Any], re
                 raise BreachbotError(DELAY_USAGE)
             ref = incident_service.record_delay_reasons(session, incident.ref, rest, actor=user, now=ctx.now()).ref
     except BreachbotError as problem:
-        ack(text=str(problem), response_type="ephemeral")
+        ack(text=user_message(problem), response_type="ephemeral")
         return
     ack(text=f"Recorded the reasons for delay on {ref}.", response_type="ephemeral")
     post_to_incident(ctx, ref, f"{mention(user)} recorded the reasons for delay:\n>{escape(rest)}")

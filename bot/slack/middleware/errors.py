@@ -12,18 +12,23 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.errors import BreachbotError
+from bot.errors import BreachbotError, NotAllowed
 from bot.slack.context import BotContext
 from bot.slack.projector import refresh_views
 from bot.slack.replies import notice_view, tell
+from bot.slack.views.text import escape
 from bot.store.changes import touched_incidents
 
 log = logging.getLogger("breachbot.slack")
 
 
 def user_message(error: BaseException) -> str:
-    if isinstance(error, BreachbotError):
+    """The person's one line, as mrkdwn. A refusal is built here from mentions (`<@U1>`, the user group)
+    and is sent as it is; every other message may quote what someone typed, so it is escaped."""
+    if isinstance(error, NotAllowed):
         return str(error)
+    if isinstance(error, BreachbotError):
+        return escape(str(error))
     error_id = secrets.token_hex(3)
     log.error("unexpected error %s", error_id, exc_info=error)
     return f"Something went wrong (error id {error_id}). Try again; if it keeps happening, tell the privacy team."

@@ -23,7 +23,7 @@ BOT_USER_ID = "UBREACHBOT"
 TEAM_ID = "TSANDBOX"
 DEFAULT_SCOPES = (
     "commands,chat:write,chat:write.public,channels:manage,groups:write,groups:read,pins:write,"
-    "users:read,usergroups:read,files:write,im:write"
+    "users:read,usergroups:read,files:write"
 )
 
 
@@ -50,6 +50,8 @@ class Channel:
     is_private: bool
     members: set[str] = field(default_factory=set)
     pins: list[str] = field(default_factory=list)
+    topic: str = ""
+    archived: bool = False
 
 
 class SlackStandIn:
@@ -273,10 +275,39 @@ class SlackStandIn:
         channel = self.channels.get(str(params.get("channel")))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
+        if not channel.is_private and "channels:read" not in self.scopes.split(","):
+            return {"ok": False, "error": "missing_scope", "needed": "channels:read"}
         return {
             "ok": True,
             "channel": {"id": channel.id, "name": channel.name, "is_private": channel.is_private},
         }
+
+    def _conversations_setTopic(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(params.get("channel")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.archived:
+            return {"ok": False, "error": "is_archived"}
+        channel.topic = str(params.get("topic") or "")[:250]
+        return {"ok": True, "channel": {"id": channel.id, "topic": {"value": channel.topic}}}
+
+    def _conversations_archive(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(params.get("channel")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.archived:
+            return {"ok": False, "error": "already_archived"}
+        channel.archived = True
+        return {"ok": True}
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "wss://sandbox.slack.test/link/?ticket=1"}
+
+    def _chat_scheduleMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if channel in self.channels and BOT_USER_ID not in self.channels[channel].members:
+            return {"ok": False, "error": "not_in_channel"}
+        return {"ok": True, "channel": channel, "scheduled_message_id": self._next_id("Q")}
 
     def _conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(str(params.get("channel")))

@@ -16,6 +16,8 @@ from bot.slack.views.text import button, channel_link, context, date_token, esca
 from bot.store.models import Incident
 
 MAX_LISTED = 40  # keeps a message under Slack's 50 blocks and a Home tab under 100
+REPORT_ACTION = "report_from_home"
+REPORT_BUTTON = button("Report a breach", REPORT_ACTION, "report", "danger")
 
 
 def help_blocks(team: str) -> list[dict[str, Any]]:
@@ -100,6 +102,7 @@ def home_view(
 ) -> dict[str, Any]:
     """The App Home. `incidents` is None for people outside the privacy team: they see how to report.
     `sweeper` is the alert sweeper's health line, for the privacy team."""
+    report_button = {"type": "actions", "block_id": "home_report", "elements": [REPORT_BUTTON]}
     if incidents is None:
         blocks = [
             {"type": "header", "text": {"type": "plain_text", "text": "Report a personal-data breach"}},
@@ -107,13 +110,15 @@ def home_view(
                 "If personal data may have been lost, stolen, sent to the wrong person, changed or made "
                 "unavailable, report it *now*, even if you are not sure. The organisation may have only "
                 "72 hours from becoming aware to tell the ICO.\n\n"
-                "• Type `/breach open` in any channel, or\n"
-                "• use the *Report a breach* shortcut on a message (the ⋮ menu)."
+                "• Press *Report a breach* below, or\n"
+                "• type `/breach open` in any channel, or\n"
+                "• use the *Report a breach* shortcut (the ⚡ menu, or ⋮ on a message)."
             ),
+            report_button,
             context(f"Questions? Ask {team}."),
         ]
         return {"type": "home", "blocks": blocks}
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Open incidents"}}]
+    blocks = [report_button, {"type": "header", "text": {"type": "plain_text", "text": "Open incidents"}}]
     if not incidents:
         blocks.append(section("No open incidents."))
     for incident in incidents[:MAX_LISTED]:

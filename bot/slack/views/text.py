@@ -20,6 +20,12 @@ def escape(text: str | None) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """Undo Slack's own escaping of &, < and > in the text it sends (a slash command's text): stored once
+    as typed, and escaped again, once, when shown."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def date_token(moment: datetime, zone: ZoneInfo = LONDON, style: str = "{date_short_pretty} at {time}") -> str:
     """A time each reader sees in their own zone; the fallback (for notifications and old clients) is
     the configured zone with its abbreviation, e.g. 'Mon 30 Mar 2026, 13:00 BST'."""
