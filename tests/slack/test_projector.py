@@ -17,9 +17,11 @@ from bot.services.timeline import events_for
 from bot.slack.client import SlackCalls, make_web_client
 from bot.slack.projector import Projector
 from bot.slack.views.report import CALLBACK_ID as REPORT_CALLBACK
+from bot.slack.views.triage import OVERRIDE_CALLBACK
 from bot.store.models import Incident
 from tests.slack.conftest import OUTSIDER, REPORTER, TEAM_USERS, Harness, channel_message_text, report_values
-from tests.slack.test_triage import ANSWERS, open_triage, triage_values
+from tests.slack.test_reporting_slack import text_values
+from tests.slack.test_triage import ANSWERS, new_view, open_triage, override_values, triage_values
 
 DPO, ANALYST = TEAM_USERS
 PRIVACY = "C_PRIVACY"
@@ -87,7 +89,30 @@ def test_the_summary_follows_each_change_made_in_slack(team_harness: Harness) ->
     harness.driver.view_submission(view, triage_values(ANSWERS), user=DPO, view_id=view_id)
     wait_summary(harness, incident, "Assessed")
 
+    before = set(harness.slack.views)
+    harness.driver.block_action("triage_override", incident.ref, user=DPO, channel=channel)
+    view_id, view = new_view(harness, before, OVERRIDE_CALLBACK)
+    values = override_values("yes", "no", "The people affected already know: HR phoned each of them.")
+    harness.driver.view_submission(view, values, user=DPO, view_id=view_id)
+    wait_summary(harness, incident, "Overridden")
+
+    before = set(harness.slack.views)
+    harness.driver.block_action("aware_change", incident.ref, user=DPO, channel=channel)
+    view_id = harness.wait_for(lambda: max(set(harness.slack.views) - before, default=None), "the awareness modal")
+    values = text_values(aware_at="23/11/2026 08:00", reason="The mail log shows 08:00")
+    harness.driver.view_submission(harness.slack.views[view_id], values, user=DPO, view_id=view_id)
+    wait_summary(harness, incident, "Mon 23 Nov 2026, 08:00 GMT")
+
+    # The summary does not list actions, but it is re-rendered (here its "as of" time moves on).
+    harness.clock.advance(timedelta(minutes=1))
+    updates = len(harness.slack.calls_to("chat.update"))
     harness.driver.command("action Asked Jo Bloggs to delete the email", user=DPO, channel=channel)
+    harness.wait_for(
+        lambda: any(
+            c.params.get("ts") == incident.slack_summary_ts for c in harness.slack.calls_to("chat.update")[updates:]
+        ),
+        "the summary to be re-rendered after the action",
+    )
     harness.driver.command("reported IC-1&amp;2", user=DPO, channel=channel)
     text = wait_summary(harness, incident, "Reported to the ICO")
     assert "*ICO case reference:* IC-1&amp;2" in text  # stored as typed (IC-1&2), escaped once when shown
