@@ -30,7 +30,8 @@ def help_blocks(team: str) -> list[dict[str, Any]]:
             "• `/breach update TEXT`: in an incident's channel, add a note to its timeline.\n"
             "• `/breach list`: open incidents, nearest deadline first (privacy team).\n"
             "• `/breach close`: in an incident's channel, close it with an outcome and a reason (privacy team).\n"
-            "• The message shortcut *Report a breach* reports straight from a message."
+            "• The *Report a breach* shortcut (the ⚡ menu, or ⋮ on a message) and the button in the app's "
+            "Home tab report one too."
         ),
         *([section("\n".join(extra))] if (extra := subcommands.help_lines()) else []),
         context(f"Who can list and close incidents: {team}."),
