@@ -203,7 +203,7 @@ def _confirm_to_reporter(ctx: BotContext, current: state.SetupState, channel_id:
     """Tell the reporter, in a DM they can find again, that it is recorded and where it is being handled."""
     text = (
         f":white_check_mark: Thank you. Your report is recorded as *{current.ref}* and its deadlines are "
-        f"running. The privacy team is working on it in {channel_link(channel_id)}, where you have been added."
+        f"running. The privacy team is handling it in {channel_link(channel_id)}."
     )
     try:
         ctx.calls("chat.postMessage", channel=current.reporter, text=text, blocks=[section(text)])

@@ -13,7 +13,9 @@ import pytest
 from bot.alerts.worker import Sweeper
 from bot.cli import main
 from bot.config import settings as cached_settings
+from bot.services import incidents as incident_service
 from bot.services.timeline import events_for
+from bot.slack import view_records
 from bot.slack.client import SlackCalls, make_web_client
 from bot.slack.projector import Projector
 from bot.slack.views.report import CALLBACK_ID as REPORT_CALLBACK
@@ -270,7 +272,7 @@ def test_slack_entity_encoded_command_text_is_stored_once_unescaped(harness: Har
     assert "Tom &amp; Jerry &lt;3" in reply.json()["text"]
     harness.settle()
     with harness.database.unit_of_work() as session:
-        assert events_for(session, session.merge(incident))[-1].summary == "Tom & Jerry <3"
+        assert events_for(session, session.get(Incident, incident.id))[-1].summary == "Tom & Jerry <3"
 
 
 def test_a_conflicting_case_reference_is_refused_with_the_stored_one_escaped(harness: Harness) -> None:
@@ -313,3 +315,27 @@ def test_the_app_home_and_the_global_shortcut_open_the_report_modal(harness: Har
     reply = harness.submit(shortcut_view, harness.slack.views[shortcut_view], report_values(), user=OUTSIDER)
     assert reply.status == 200
     harness.wait_for(lambda: harness.incidents(), "the incident")
+
+
+def test_two_projectors_never_render_the_same_view_at_once(harness: Harness) -> None:
+    incident = harness.report()
+    harness.settle()
+    with harness.database.unit_of_work() as session:
+        incident_service.add_update(
+            session, incident.ref, "From the command line", actor="cli", now=harness.clock.now()
+        )
+    now = harness.clock.now()
+    with harness.database.unit_of_work() as session:
+        first = view_records.claim_behind(session, session.get(Incident, incident.id), now, now + timedelta(minutes=2))
+    with harness.database.unit_of_work() as session:
+        second = view_records.claim_behind(session, session.get(Incident, incident.id), now, now + timedelta(minutes=2))
+    assert {v.kind for v in first} == {"summary", "topic"} and second == []
+    with harness.database.unit_of_work() as session:
+        # The first projector's lease lapses (it crashed): the view is behind, and free again.
+        later = now + timedelta(minutes=3)
+        assert {
+            v.kind for v in view_records.claim_behind(session, session.get(Incident, incident.id), later, later)
+        } == {
+            "summary",
+            "topic",
+        }

@@ -26,7 +26,7 @@ def card_status(incident: Incident, now: datetime) -> str:
     status = STATUS_LABELS.get(incident.status, incident.status)
     if is_closed(incident):
         outcome = OUTCOME_LABELS.get(incident.close_outcome or "", incident.close_outcome or "")
-        return f"{status}: {outcome}" if outcome else status
+        return f"{status} ({outcome})" if outcome else status
     if is_late(incident, now):
         status += " · :warning: *LATE*"
     return status
