@@ -1,7 +1,8 @@
 """Keeps every Slack view of an incident in step with its timeline.
 
 The timeline is the source of truth. Each view (the pinned summary, the privacy team's card, the channel
-topic, and the channel's archiving once closed) remembers the newest timeline event it showed. The
+topic, and the channel's archiving once closed) remembers the newest timeline event it showed; so does
+each privacy-team App Home (bot/slack/home.py), which lists every open incident. The
 projector re-renders the views whose incident has newer events, or whose refresh time has passed (a
 deadline falling due changes what they show with no event). It runs after every Slack flow (the listener
 wrapper in middleware/errors.py collects the incidents the flow wrote to) and from the alert sweeper for
@@ -25,7 +26,8 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.slack import view_records
 from bot.slack.client import SlackCallFailed, SlackCalls
-from bot.slack.context import BotContext
+from bot.slack.context import BotContext, PrivacyTeam
+from bot.slack.home import refresh_homes
 from bot.slack.views.clock_states import next_deadline_change
 from bot.slack.views.privacy_card import card_blocks, card_text
 from bot.slack.views.summary import is_closed, summary_blocks, summary_text
@@ -175,17 +177,25 @@ def _digest(channel: str | None, payload: dict[str, Any]) -> str:
 
 
 class Projector:
-    def __init__(self, database: Database, clock: Clock, settings: Settings, calls: SlackCalls) -> None:
+    def __init__(
+        self, database: Database, clock: Clock, settings: Settings, calls: SlackCalls, team: PrivacyTeam | None = None
+    ) -> None:
         self.database = database
         self.clock = clock
         self.settings = settings
         self.calls = calls
+        self.team = team or PrivacyTeam(calls, settings.privacy_team_users, settings.privacy_team_usergroup)
 
     def project(self, incident_ids: Iterable[int], *, strict: bool = False) -> None:
         """Bring these incidents' views up to date. Slack failures are recorded and retried by the sweeper;
         with `strict`, a failure Slack may get over is raised as well (the setup's retry button needs it)."""
         for incident_id in sorted(set(incident_ids)):
             self._project_incident(incident_id, strict=strict)
+        self.project_homes()
+
+    def project_homes(self) -> int:
+        """The privacy team's App Homes list every open incident: republish those that are behind."""
+        return refresh_homes(self.database, self.clock, self.settings, self.calls, self.team)
 
     def project_behind(self, limit: int = SWEEP_LIMIT) -> int:
         """The sweeper's pass: incidents changed elsewhere (the CLI), or whose deadlines have passed.
@@ -200,6 +210,7 @@ class Projector:
             except SlackCallFailed as problem:
                 if problem.error == "ratelimited":
                     break
+        self.project_homes()
         return len(ids)
 
     def _project_incident(self, incident_id: int, *, strict: bool) -> None:
@@ -313,6 +324,7 @@ def refresh_views(ctx: BotContext, incident_ids: Iterable[int]) -> None:
     """After a Slack flow: show what it changed. Never raises: the change itself is already recorded,
     and the sweeper's pass retries whatever Slack did not take."""
     try:
-        Projector(ctx.runtime.database, ctx.runtime.clock, ctx.runtime.settings, ctx.calls).project(incident_ids)
+        rt = ctx.runtime
+        Projector(rt.database, rt.clock, rt.settings, ctx.calls, ctx.team).project(incident_ids)
     except Exception:
         log.exception("bringing the Slack views of incidents %s up to date failed", sorted(incident_ids))

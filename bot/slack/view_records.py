@@ -1,4 +1,4 @@
-"""Queries on slack_view: which of an incident's Slack views are behind its timeline, claiming one to
+"""Queries on slack_view and slack_home_view: which Slack views are behind the timeline, claiming one to
 re-render, and recording what it now shows."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.store.models import Incident, PlannedAlert, SlackView, Status
+from bot.store.models import Incident, PlannedAlert, SlackHomeView, SlackView, Status
 from bot.store.models.alerts import is_live
 
 
@@ -127,3 +127,75 @@ def incidents_behind(session: Session, now: datetime, *, privacy_channel: bool, 
         .limit(limit)
     ).all()
     return list(ids)
+
+
+def events_total(session: Session) -> int:
+    """How many timeline events there are across all incidents: it only grows, so a Home that showed
+    fewer is behind."""
+    return int(session.scalar(select(func.coalesce(func.sum(Incident.timeline_count), 0))) or 0)
+
+
+def any_watched_home(session: Session, watched_since: datetime) -> bool:
+    """Cheap (an index lookup): most flows find no Home open, and skip counting events."""
+    return (
+        session.scalar(select(SlackHomeView.user_id).where(SlackHomeView.opened_at >= watched_since).limit(1))
+        is not None
+    )
+
+
+def claim_homes(
+    session: Session, *, total: int, now: datetime, watched_since: datetime, until: datetime, limit: int
+) -> list[tuple[str, str | None]]:
+    """Claim the App Homes opened since `watched_since` that are behind (fewer events shown than there are,
+    or past their refresh time) and that no other projector holds."""
+    free = or_(SlackHomeView.busy_until.is_(None), SlackHomeView.busy_until <= now)
+    candidates = session.execute(
+        select(SlackHomeView.user_id, SlackHomeView.team_id)
+        .where(
+            SlackHomeView.opened_at >= watched_since,
+            or_(SlackHomeView.shown_events != total, SlackHomeView.refresh_at <= now),
+            free,
+        )
+        .order_by(SlackHomeView.opened_at.desc())
+        .limit(limit)
+    ).all()
+    claimed = []
+    for user_id, team_id in candidates:
+        won = session.execute(
+            update(SlackHomeView)
+            .where(SlackHomeView.user_id == user_id, free)
+            .values(busy_until=until)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won == 1:
+            claimed.append((user_id, team_id))
+    return claimed
+
+
+def record_home(
+    session: Session,
+    user_id: str,
+    *,
+    team_id: str | None,
+    shown_events: int,
+    refresh_at: datetime | None,
+    now: datetime,
+    opened: bool,
+) -> None:
+    """A Home just published: what it showed, and (when its owner opened it) that it is being watched."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    values: dict[str, object] = {
+        "team_id": team_id,
+        "shown_events": shown_events,
+        "refresh_at": refresh_at,
+        "busy_until": None,
+        "published_at": now,
+    }
+    if opened:
+        values["opened_at"] = now
+    insert = dialect.insert(SlackHomeView).values({"user_id": user_id[:40], "opened_at": now, **values})
+    session.execute(insert.on_conflict_do_update(index_elements=[SlackHomeView.user_id], set_=values))
+
+
+def release_home(session: Session, user_id: str, *, retry_at: datetime | None) -> None:
+    session.execute(update(SlackHomeView).where(SlackHomeView.user_id == user_id).values(busy_until=retry_at))

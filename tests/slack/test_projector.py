@@ -339,3 +339,38 @@ def test_two_projectors_never_render_the_same_view_at_once(harness: Harness) -> 
             "summary",
             "topic",
         }
+
+
+def home_of(harness: Harness, user: str) -> str:
+    view = harness.slack.home_views.get(user)
+    return channel_message_text({"blocks": view["blocks"]}) if view else ""
+
+
+def test_an_open_privacy_team_home_is_kept_current(team_harness: Harness) -> None:
+    harness = team_harness
+    incident = harness.report(aware="20/11/2026 13:00")  # the ICO deadline is in an hour, at 13:00
+    harness.settle()
+    harness.driver.event({"type": "app_home_opened", "user": DPO, "tab": "home", "channel": "D1"})
+    harness.driver.event({"type": "app_home_opened", "user": OUTSIDER, "tab": "home", "channel": "D2"})
+    harness.wait_for(lambda: "BR-2026-0001* · Open" in home_of(harness, DPO), "the team's Home")
+    harness.wait_for(lambda: home_of(harness, OUTSIDER), "the reporter's Home")
+
+    # A change in Slack: the open Home follows it, with no one reopening it.
+    view_id, view = open_triage(harness, incident)
+    harness.driver.view_submission(view, triage_values(ANSWERS), user=DPO, view_id=view_id)
+    harness.wait_for(lambda: "BR-2026-0001* · Assessed" in home_of(harness, DPO), "the Home to show the triage")
+
+    # A deadline passing, seen by a sweep.
+    harness.clock.advance(timedelta(hours=1, minutes=1))
+    sweep(harness)
+    assert "LATE" in home_of(harness, DPO)
+    outsider_publishes = [c for c in harness.slack.calls_to("views.publish") if c.params["user_id"] == OUTSIDER]
+    assert len(outsider_publishes) == 1  # how to report never changes: published on opening only
+
+    # A Home not looked at for half a day is left alone until it is opened again.
+    harness.clock.advance(timedelta(hours=13))
+    publishes = len(harness.slack.calls_to("views.publish"))
+    harness.driver.command("update Still looking", user=REPORTER, channel=incident.slack_channel_id)
+    harness.settle()
+    sweep(harness)
+    assert len(harness.slack.calls_to("views.publish")) == publishes

@@ -7,27 +7,18 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.services import incidents as incident_service
-from bot.services.alerts import last_sweep
+from bot.slack import home
 from bot.slack.context import BotContext
 from bot.slack.listeners.open import open_report_modal
 from bot.slack.middleware.errors import after_ack_errors
-from bot.slack.views.lists import REPORT_ACTION, home_view
-from bot.slack.views.reporting import sweeper_home_line
+from bot.slack.views.lists import REPORT_ACTION
 
 GLOBAL_SHORTCUT = "report_breach_global"  # manifest.yml: the ⚡ shortcut, the same modal as /breach open
 
 
 def publish_home(ctx: BotContext, user: str, team_id: str | None) -> None:
-    now, zone = ctx.now(), ctx.runtime.settings.zone
-    if ctx.team.is_member(user):
-        with ctx.runtime.database.unit_of_work() as session:
-            found = incident_service.list_incidents(session, open_only=True)
-            sweeper = sweeper_home_line(last_sweep(session), open_incidents=len(found), now=now, zone=zone)
-            view = home_view(found, now, zone, ctx.team.who(), team_id, sweeper=sweeper)
-    else:
-        view = home_view(None, now, zone, ctx.team.who(), team_id)
-    ctx.calls("views.publish", user_id=user, view=view)
+    rt = ctx.runtime
+    home.publish_home(rt.database, rt.clock, rt.settings, ctx.calls, ctx.team, user, team_id, opened=True)
 
 
 def register(app: App, ctx: BotContext) -> None:

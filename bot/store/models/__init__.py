@@ -6,7 +6,7 @@ from bot.store.models.base import Base, JSONType, UTCDateTime
 from bot.store.models.incident import Incident, RefCounter, Status
 from bot.store.models.notice import NoticeDraft, RemedialAction
 from bot.store.models.org import Organisation
-from bot.store.models.slack import SlackEventSeen, SlackSetup, SlackView
+from bot.store.models.slack import SlackEventSeen, SlackHomeView, SlackSetup, SlackView
 from bot.store.models.timeline import AppendOnlyViolation, TimelineEvent
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "RefCounter",
     "RemedialAction",
     "SlackEventSeen",
+    "SlackHomeView",
     "SlackSetup",
     "SlackView",
     "Status",

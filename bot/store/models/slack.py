@@ -63,3 +63,19 @@ class SlackView(Base):
     busy_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class SlackHomeView(Base):
+    """A privacy-team member's App Home, which lists every open incident: the timeline events it showed
+    (their count across all incidents), so the projector republishes it when any incident has moved on
+    or a listed deadline passes, while its owner has looked at it recently."""
+
+    __tablename__ = "slack_home_view"
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(String(40))
+    shown_events: Mapped[int] = mapped_column(Integer, default=0)
+    refresh_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime] = mapped_column(index=True)
+    busy_until: Mapped[datetime | None]
+    published_at: Mapped[datetime]
