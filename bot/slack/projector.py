@@ -231,6 +231,9 @@ class Projector:
             claimed = view_records.claim_behind(session, incident, now, now + LEASE)
             if not claimed:
                 return []
+            # Read it again: the claim may have seen events committed after the first read (PostgreSQL's
+            # READ COMMITTED), and the view must show at least what made it behind.
+            session.refresh(incident)
             refresh_at = _refresh_at(session, incident, now)
             work = []
             for view in sorted(claimed, key=lambda v: KIND_ORDER.get(v.kind, len(KIND_ORDER))):
