@@ -77,6 +77,8 @@ COLUMNS: Final[tuple[Column, ...]] = (
     Column("individuals_told_at", "When people were told (UTC)", "datetime"),
     Column("individuals_told_how", "How people were told", "text"),
     Column("others_told", "Others told (police, regulators, media)", "text"),
+    Column("controller_name", "Controller (we are its processor)", "text"),
+    Column("controller_told_at", "When the controller was told (UTC)", "datetime"),
     Column("actions_taken", "Remedial action taken", "actions"),
     Column("actions_planned", "Remedial action planned", "actions"),
     Column("closed_at", "Closed (UTC)", "datetime"),
@@ -146,6 +148,8 @@ class IncidentFacts:
     others_told: str | None = None
     individuals_told_at: datetime | None = None
     individuals_told_how: str | None = None
+    controller_name: str | None = None
+    controller_told_at: datetime | None = None
     actions: Sequence[ActionFact] = ()
     closed_at: datetime | None = None
     close_outcome: str | None = None
@@ -254,6 +258,7 @@ def build_entry(facts: IncidentFacts, *, now: datetime) -> dict[str, Any]:
     else:
         decision = _computed_text(computed) if computed is not None else None
     cause = answered.get("cause")
+    processor = "processor" in facts.regimes
     return {
         "ref": facts.ref,
         "title": facts.title,
@@ -291,6 +296,8 @@ def build_entry(facts: IncidentFacts, *, now: datetime) -> dict[str, Any]:
         "individuals_told_at": facts.individuals_told_at or told_na,
         "individuals_told_how": facts.individuals_told_how or told_na,
         "others_told": facts.others_told,
+        "controller_name": facts.controller_name if processor else NOT_APPLICABLE,
+        "controller_told_at": facts.controller_told_at if processor else NOT_APPLICABLE,
         "actions_taken": _action_dicts(facts.actions, planned=False),
         "actions_planned": _action_dicts(facts.actions, planned=True),
         "closed_at": facts.closed_at or NOT_APPLICABLE,

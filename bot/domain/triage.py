@@ -23,6 +23,10 @@ RULES_VERSION: str = _R["version"]
 _D, _L, _E, _A, _T = _R["decision"], _R["likelihood"], _R["enisa"], _R["assume"], _R["text"]
 _PHRASES: dict[str, dict[str, str]] = _R["phrases"]
 _ASSUME_TEXT: dict[str, str] = _A["text"]
+# For the drafts, which must say why their decision differs from the ENISA band (bot/domain/notices.py).
+HIGH_RISK_CATEGORIES: tuple[str, ...] = tuple(_D["high_risk_categories"])
+VULNERABLE_SUBJECTS: tuple[str, ...] = tuple(_D["vulnerable_subject_types"])
+LARGE_VOLUME_AT: int = int(_D["volume_people_at"])
 _ORDER = ("none", "unlikely", "risk", "high")
 _RANK = {name: rank for rank, name in enumerate(_ORDER)}
 LABEL_MAX, HELP_MAX = 75, 150  # Slack modal limits

@@ -56,6 +56,15 @@ class Incident(Base):
     others_told: Mapped[str | None] = mapped_column(Text)
     individuals_told_at: Mapped[datetime | None]
     individuals_told_how: Mapped[str | None] = mapped_column(Text)
+    # Security in place before the breach (access controls, policies, training, encryption): the ICO form asks.
+    measures_in_place: Mapped[str | None] = mapped_column(Text)
+    # What happened, in plain words for the people affected: letters to people never use the description.
+    public_description: Mapped[str | None] = mapped_column(Text)
+    # The processor path (Art 33(2)): when and how the controller was told, and any contractual deadline
+    # (Art 28(3)(f)) in hours from awareness.
+    controller_told_at: Mapped[datetime | None]
+    controller_told_how: Mapped[str | None] = mapped_column(Text)
+    contract_hours: Mapped[int | None] = mapped_column(Integer)
     # Where the incident lives in Slack: its private channel and the pinned summary message.
     slack_channel_id: Mapped[str | None] = mapped_column(String(40))
     slack_summary_ts: Mapped[str | None] = mapped_column(String(40))
