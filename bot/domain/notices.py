@@ -60,6 +60,8 @@ NOTICE_KINDS = (
     "pecr_subscriber_notice",
     "public_communication",
 )
+# Letters to the people affected: written for them, so they never carry the internal description.
+PEOPLE_KINDS = ("individuals_notice", "pecr_subscriber_notice", "public_communication")
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 LONDON = ZoneInfo("Europe/London")
 ICO_DEADLINE_HOURS = 72  # Art 33(1)
@@ -325,6 +327,13 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
         "public_consequences": None if _is_blank(ctx.public_consequences) else ctx.public_consequences,
         "suggested_consequences": consequences_for(categories),
         "subjects_people": people(subjects) if subjects is not None else None,
+        "subjects_may_be_affected": (
+            None
+            if subjects is None
+            else "1 person may be affected."
+            if subjects == 1
+            else f"Up to {people(subjects)} may be affected."
+        ),
         "individuals_told_at": ctx.individuals_told_at,
         "individuals_told_how": None if _is_blank(ctx.individuals_told_how) else ctx.individuals_told_how,
         "controller_told_at": ctx.controller_told_at,
@@ -582,6 +591,11 @@ def render_notice(kind: str, ctx: NoticeContext, templates_dir: Path | None = No
     finally:
         _UNKNOWNS.reset(token)
     warnings = _kind_warnings(kind, ctx)
+    if kind in PEOPLE_KINDS and ctx.ico_reported_at is None and "Information Commissioner" in body:
+        warnings.append(
+            "The ICO report is not recorded yet, so this letter says it is still to be made. If it has been "
+            f"made, record it (breachbot incident reported {ctx.ref}, or /breach reported) and draft again."
+        )
     warnings += [f"The template left the field '{m}' empty." for m in _EMPTY_FIELD.findall(body)]
     head, _, rest = body.lstrip("\n").partition("\n")
     preamble = _preamble(unknowns, warnings)

@@ -426,7 +426,7 @@ def _reasons(a: TriageAnswers, ev: _Eval, missing: tuple[str, ...], processor: b
     out += _decision_reasons(ev, processor)
     if missing:
         out.append(_T["missing"].format(names=_join([_Q[k].noun for k in missing])))
-    out.append(_T["record"])
+    out.append(_T["record_processor"] if processor else _T["record"])
     return tuple(out)
 
 

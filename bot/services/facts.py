@@ -16,6 +16,9 @@ TEXT_FACTS = {
     "staff_involved": "staff involvement and their data protection training",
     "others_told": "who else has been told (police, other regulators, media)",
     "individuals_told_how": "how the people affected were told",
+    "measures_in_place": "the security measures in place before the breach",
+    "public_description": "what happened, in plain words for the people affected",
+    "public_consequences": "what it could mean for the people affected, in plain words",
 }
 
 

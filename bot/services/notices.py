@@ -63,6 +63,15 @@ def build_context(session: Session, incident: Incident, *, now: datetime) -> dom
         staff_involved=incident.staff_involved,
         cyber_incident=incident.cyber_incident,
         others_told=incident.others_told,
+        ico_reported_at=incident.ico_reported_at,
+        measures_in_place=incident.measures_in_place,
+        public_description=incident.public_description,
+        public_consequences=incident.public_consequences,
+        individuals_told_at=incident.individuals_told_at,
+        individuals_told_how=incident.individuals_told_how,
+        controller_told_at=incident.controller_told_at,
+        controller_told_how=incident.controller_told_how,
+        contract_hours=incident.contract_hours,
     )
 
 

@@ -20,6 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table("incident") as batch_op:
         batch_op.add_column(sa.Column("measures_in_place", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("public_description", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("public_consequences", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("controller_told_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("controller_told_how", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("contract_hours", sa.Integer(), nullable=True))
@@ -35,6 +36,7 @@ def downgrade() -> None:
             "contract_hours",
             "controller_told_how",
             "controller_told_at",
+            "public_consequences",
             "public_description",
             "measures_in_place",
         ):
