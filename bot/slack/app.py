@@ -25,6 +25,7 @@ from bot.slack.listeners import (
     home,
     open,
     org_setup,
+    records,
     reporting,
     triage,
     updates,
@@ -48,6 +49,7 @@ LISTENER_MODULES = (
     reporting,
     breach_register,
     facts,
+    records,
 )
 
 log = logging.getLogger(__name__)
