@@ -155,6 +155,11 @@ def people(count: int) -> str:
     return f"{count:,} {'person' if count == 1 else 'people'}"
 
 
+def up_to_people(count: int) -> str:
+    """'Up to 1,200 people', but '1 person': a most of one is one."""
+    return people(count) if count == 1 else f"Up to {people(count)}"
+
+
 def addressee(subject_types: Sequence[str]) -> str:
     kinds = _unique([_ADDRESSEES[s] for s in subject_types if s in _ADDRESSEES])
     return f"Dear {kinds[0]}," if len(kinds) == 1 else "Hello,"

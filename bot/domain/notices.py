@@ -48,6 +48,7 @@ from bot.domain.notice_wording import (
     plain_nature,
     severity_against_risk,
     str_list,
+    up_to_people,
 )
 from bot.domain.personal_data import personal_data_warnings
 from bot.domain.triage import HIGH_RISK_CATEGORIES, LARGE_VOLUME_AT, VULNERABLE_SUBJECTS
@@ -327,13 +328,7 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
         "public_consequences": None if _is_blank(ctx.public_consequences) else ctx.public_consequences,
         "suggested_consequences": consequences_for(categories),
         "subjects_people": people(subjects) if subjects is not None else None,
-        "subjects_may_be_affected": (
-            None
-            if subjects is None
-            else "1 person may be affected."
-            if subjects == 1
-            else f"Up to {people(subjects)} may be affected."
-        ),
+        "subjects_may_be_affected": f"{up_to_people(subjects)} may be affected." if subjects is not None else None,
         "individuals_told_at": ctx.individuals_told_at,
         "individuals_told_how": None if _is_blank(ctx.individuals_told_how) else ctx.individuals_told_how,
         "controller_told_at": ctx.controller_told_at,

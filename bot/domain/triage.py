@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from importlib import resources
 from typing import Any
 
+from bot.domain.notice_wording import up_to_people
+
 
 def _load_rules() -> dict[str, Any]:
     with resources.files("bot.rules").joinpath("triage.toml").open("rb") as fh:
@@ -385,7 +387,7 @@ def _fact_reasons(a: TriageAnswers, ev: _Eval) -> list[str]:
     count = a.subjects_count if a.subjects_count is not None else None if ev.large else a.records_count
     if count is not None:
         key = "volume_large" if ev.large else "volume_small"
-        out.append(_T[key].format(count=count, volume=_D["volume_people_at"]))
+        out.append(_T[key].format(up_to=up_to_people(count), volume=_D["volume_people_at"]))
     out += [_T[key][getattr(a, key)] for key in ("exposure", "cause") if getattr(a, key) in _T[key]]
     if a.recovered and f.exposure != "none":
         out.append(_T["recovered"])

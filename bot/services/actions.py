@@ -54,7 +54,8 @@ def add_action(
         kind="action_planned" if planned else "action",
         summary=f"{'Planned' if planned else 'Remedial'} action: {cleaned}{when}",
         at=now,
-        after={"action_id": action.id, "text": cleaned, "planned": planned, "happened_at": happened_at},
+        after={"action_id": action.id, "text": cleaned, "planned": planned}
+        | ({"happened_at": happened_at} if happened_at is not None else {}),
     )
     return action
 
