@@ -327,6 +327,7 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
         ),
         "public_consequences": None if _is_blank(ctx.public_consequences) else ctx.public_consequences,
         "suggested_consequences": consequences_for(categories),
+        "consequences_wanted": _consequences_wanted(harms_for(categories)),
         "subjects_people": people(subjects) if subjects is not None else None,
         "subjects_may_be_affected": f"{up_to_people(subjects)} may be affected." if subjects is not None else None,
         "individuals_told_at": ctx.individuals_told_at,
@@ -361,6 +362,11 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
 def _public_account_wanted(suggestion: str) -> str:
     # The "]" of the suggestion would end the marker early; the triage answers never hold one.
     return f'what happened, in plain words for the people affected. Suggested: "{suggestion}"'
+
+
+def _consequences_wanted(harms: Sequence[str]) -> str:
+    wanted = "likely consequences for the people affected"
+    return f"{wanted}. Suggested from the data involved: {'; '.join(harms)}" if harms else wanted
 
 
 def _risk_in_force(ctx: NoticeContext) -> str | None:

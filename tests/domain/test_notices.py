@@ -243,7 +243,7 @@ def test_unknowns_render_as_markers_and_are_listed_at_the_top() -> None:
     notice = render_notice("ico_report", make_ctx(answers=answers, likely_consequences="", others_told=""))
     md = notice.markdown
     assert "[NOT YET KNOWN: number of people affected (or the most who may be affected)]" in md
-    assert "[NOT YET KNOWN: likely consequences for the people affected]" in md
+    assert "[NOT YET KNOWN: likely consequences for the people affected. Suggested from the data involved: " in md
     top = section(md, "## Still to confirm")
     assert md.index("## Still to confirm") < md.index("## Report type")
     for what in notice.unknowns:
