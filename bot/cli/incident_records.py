@@ -33,6 +33,7 @@ def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type:
     )
     fact.add_argument("--public-description", help="what happened, in plain words for the people affected")
     fact.add_argument("--public-consequences", help="what it could mean for them, written to them ('you')")
+    fact.add_argument("--public-measures", help="what was done about it, in plain words for the people affected")
     fact.add_argument(
         "--contract-hours", type=int, help="processor: hours from awareness the contract gives to tell the controller"
     )
@@ -83,6 +84,7 @@ def set_facts(args: argparse.Namespace) -> int:
         "measures_in_place": args.measures_in_place,
         "public_description": args.public_description,
         "public_consequences": args.public_consequences,
+        "public_measures": args.public_measures,
     }
     with rt.database.unit_of_work() as session:
         incident = facts.set_facts(session, args.ref, changes, actor=actor_name(args), now=now)

@@ -107,8 +107,16 @@ def _unique(items: Sequence[str]) -> list[str]:
 def advice_for(categories: Sequence[str]) -> list[str]:
     """Concrete steps for the people affected that fit the data involved (rules/advice.toml); guarding
     against scams that use the breach always fits."""
-    steps = [step for key in categories if isinstance(key, str) for step in _advice_row(key).get("steps", ())]
-    return _unique([*steps, *_rules("advice.toml")["always"]["steps"]])
+    rules = _rules("advice.toml")
+    order = rules["order"]
+
+    def rank(key: str) -> int:
+        group = "special" if key in rules["special"]["categories"] else key
+        return order.index(group) if group in order else len(order)
+
+    ranked = sorted((key for key in categories if isinstance(key, str)), key=rank)
+    steps = [step for key in ranked for step in _advice_row(key).get("steps", ())]
+    return _unique([*steps, *rules["always"]["steps"]])
 
 
 def harms_for(categories: Sequence[str]) -> list[str]:

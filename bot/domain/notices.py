@@ -111,6 +111,7 @@ class NoticeContext:
     measures_in_place: str | None = None  # security before the breach: access controls, policies, training
     public_description: str | None = None  # what happened, in plain words for the people affected
     public_consequences: str | None = None  # what it could mean for them, in the second person
+    public_measures: str | None = None  # what was done, in plain words for them
     individuals_told_at: datetime | None = None
     individuals_told_how: str | None = None
     controller_told_at: datetime | None = None
@@ -326,6 +327,7 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
             plain_nature(a, "Some personal details of the people affected")
         ),
         "public_consequences": None if _is_blank(ctx.public_consequences) else ctx.public_consequences,
+        "public_measures": None if _is_blank(ctx.public_measures) else ctx.public_measures,
         "suggested_consequences": consequences_for(categories),
         "consequences_wanted": _consequences_wanted(harms_for(categories)),
         "subjects_people": people(subjects) if subjects is not None else None,
@@ -558,7 +560,7 @@ def _preamble(unknowns: Sequence[str], warnings: Sequence[str]) -> str:
         items = "".join(f"- {what}\n" for what in unknowns)
         parts.append(
             "## Still to confirm\n\nThese facts are not yet known. Confirm them, or send them "
-            f"later, before this draft is final:\n\n{items}"
+            f"later, before this draft is final:\n\n{items}\nRemove these notes before sending.\n"
         )
     return "\n".join(parts)
 
@@ -592,6 +594,13 @@ def render_notice(kind: str, ctx: NoticeContext, templates_dir: Path | None = No
     finally:
         _UNKNOWNS.reset(token)
     warnings = _kind_warnings(kind, ctx)
+    listed = [a for a in _actions(ctx, planned=False) + _actions(ctx, planned=True) if a["text"] in body]
+    if kind in PEOPLE_KINDS and _is_blank(ctx.public_measures) and listed:
+        warnings.append(
+            "This letter lists the remedial actions as recorded for the register. Put what was done in plain "
+            f"words for the people affected with breachbot incident facts {ctx.ref} --public-measures TEXT "
+            "(or /breach facts), or edit them here."
+        )
     if kind in PEOPLE_KINDS and ctx.ico_reported_at is None and "Information Commissioner" in body:
         warnings.append(
             "The ICO report is not recorded yet, so this letter says it is still to be made. If it has been "

@@ -19,6 +19,7 @@ TEXT_FACTS = {
     "measures_in_place": "the security measures in place before the breach",
     "public_description": "what happened, in plain words for the people affected",
     "public_consequences": "what it could mean for the people affected, in plain words",
+    "public_measures": "what was done about it, in plain words for the people affected",
 }
 
 

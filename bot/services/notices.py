@@ -67,6 +67,7 @@ def build_context(session: Session, incident: Incident, *, now: datetime) -> dom
         measures_in_place=incident.measures_in_place,
         public_description=incident.public_description,
         public_consequences=incident.public_consequences,
+        public_measures=incident.public_measures,
         individuals_told_at=incident.individuals_told_at,
         individuals_told_how=incident.individuals_told_how,
         controller_told_at=incident.controller_told_at,

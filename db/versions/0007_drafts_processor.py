@@ -21,6 +21,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("measures_in_place", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("public_description", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("public_consequences", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("public_measures", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("controller_told_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("controller_told_how", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("contract_hours", sa.Integer(), nullable=True))
@@ -36,6 +37,7 @@ def downgrade() -> None:
             "contract_hours",
             "controller_told_how",
             "controller_told_at",
+            "public_measures",
             "public_consequences",
             "public_description",
             "measures_in_place",

@@ -293,3 +293,17 @@ def test_processor_context_does_not_change_what_letters_say_about_the_ico() -> N
     ctx = dataclasses.replace(make_ctx(result=OUTCOMES["processor"][0]), controller_name="Northern Water plc")
     md = render_notice("controller_notice", ctx).markdown
     assert "33(4)" not in md and "33(5)" not in md and "Article 33(2)" in md
+
+
+def test_letters_use_the_plain_account_of_what_was_done_when_given() -> None:
+    jargon = {"text": "Closed the TR-069 endpoint and rotated PPPoE credentials", "at": None, "planned": False}
+    as_recorded = render_notice("individuals_notice", make_ctx(actions=(jargon,), public_measures=None))
+    assert jargon["text"] in as_recorded.markdown
+    assert any("--public-measures" in w for w in as_recorded.warnings)
+    plain = "We closed the way in and gave everyone a new router password."
+    notice = render_notice("individuals_notice", make_ctx(actions=(jargon,), public_measures=plain))
+    done = section(notice.markdown, "## What we have done")
+    assert plain in done and jargon["text"] not in notice.markdown
+    assert "We will report this breach to the Information Commissioner's Office (ICO)" in done
+    assert not any("--public-measures" in w for w in notice.warnings)
+    assert jargon["text"] in render_notice("ico_report", make_ctx(actions=(jargon,), public_measures=plain)).markdown

@@ -32,6 +32,11 @@ TEXT_FIELDS = (
         "What it could mean for them, written to them",
         "e.g. 'You may get scam emails that use your name.' Left blank: suggested from the kinds of data.",
     ),
+    (
+        "public_measures",
+        "What we have done, for the people affected",
+        "Plain words for letters to people. Left blank: the remedial actions as recorded.",
+    ),
 )
 CONTRACT_HOURS_HINT = "Processor: hours from awareness your contract gives to tell the controller (Art 28(3)(f))."
 CYBER_OPTIONS = (("yes", "Yes"), ("no", "No"), ("unknown", "Not known yet"))

@@ -62,6 +62,8 @@ class Incident(Base):
     public_description: Mapped[str | None] = mapped_column(Text)
     # What it could mean for them, in the second person; drafts suggest it from the data when not given.
     public_consequences: Mapped[str | None] = mapped_column(Text)
+    # What was done, in plain words for them; without it, letters list the remedial actions as recorded.
+    public_measures: Mapped[str | None] = mapped_column(Text)
     # The processor path (Art 33(2)): when and how the controller was told, and any contractual deadline
     # (Art 28(3)(f)) in hours from awareness.
     controller_told_at: Mapped[datetime | None]
