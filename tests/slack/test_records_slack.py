@@ -4,9 +4,11 @@ for a processor, and the facts modal's measures in place, account for people and
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.slack.views.summary import deadline_lines
 from bot.store.models import Incident, PlannedAlert, RemedialAction
 from bot.store.models.alerts import LIVE_STATES
 from tests.slack.conftest import OUTSIDER, REPORTER, TEAM_USERS, Harness, channel_message_text
@@ -14,6 +16,7 @@ from tests.slack.test_facts_slack import open_facts, values
 from tests.slack.test_reporting_slack import text_values
 
 DPO = TEAM_USERS[0]
+LONDON = ZoneInfo("Europe/London")
 
 
 def open_from(harness: Harness, text: str, channel: str, user: str) -> tuple[str, dict]:
@@ -93,3 +96,17 @@ def test_facts_modal_asks_for_measures_the_account_for_people_and_a_processors_c
     own = harness.report()
     _, view = open_facts(harness, own.slack_channel_id)
     assert "contract_hours" not in [b.get("block_id") for b in view["blocks"]]
+
+
+def test_the_pinned_summary_shows_the_contract_deadline_then_that_the_controller_was_told(harness: Harness) -> None:
+    incident = harness.report(processor=True, controller="Northern Water plc", regimes=())
+    with harness.database.unit_of_work() as session:
+        stored = session.get(Incident, incident.id)
+        assert stored is not None
+        assert deadline_lines(stored, harness.clock.now(), LONDON) == [
+            "• *Processor to controller*: tell the controller without undue delay"
+        ]
+        stored.contract_hours = 24
+        assert "report to the controller by <!date^" in deadline_lines(stored, harness.clock.now(), LONDON)[0]
+        stored.controller_told_at = datetime(2026, 11, 23, 10, tzinfo=UTC)
+        assert "controller told <!date^" in deadline_lines(stored, harness.clock.now(), LONDON)[0]
