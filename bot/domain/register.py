@@ -359,6 +359,13 @@ CLOSE_REQUIREMENTS: Final[tuple[CloseRequirement, ...]] = (
         "`/breach facts`",
     ),
     CloseRequirement(
+        "controller_told",
+        "processor",
+        "record when and how the controller was told",
+        "breachbot incident controller-told {ref} --at WHEN --how TEXT",
+        "`/breach controller-told`",
+    ),
+    CloseRequirement(
         "delay_reasons",
         "late",
         "give the reasons for delay",
@@ -392,6 +399,8 @@ _WHEN: Final[dict[str, Callable[[_Closing], bool]]] = {
     ),
     "must_tell": lambda c: not no_breach(c.facts, c.outcome) and decision_in_force(c.facts)[1] is True,
     "late": lambda c: not no_breach(c.facts, c.outcome) and hours_late(c.facts, c.now) is not None,
+    # A processor's duty is to tell its controller (Art 33(2)); the register must show it did.
+    "processor": lambda c: not no_breach(c.facts, c.outcome) and "processor" in c.facts.regimes,
 }
 
 _DONE: Final[dict[str, Callable[[_Closing], bool]]] = {
@@ -402,6 +411,7 @@ _DONE: Final[dict[str, Callable[[_Closing], bool]]] = {
     "ico_report": lambda c: c.facts.ico_reported_at is not None,
     "individuals_told": lambda c: c.facts.individuals_told_at is not None,
     "delay_reasons": lambda c: bool(c.facts.delay_reasons),
+    "controller_told": lambda c: c.facts.controller_told_at is not None,
     "remedial_action": lambda c: any(not a.planned for a in c.facts.actions),
 }
 

@@ -11,8 +11,9 @@ import pytest
 from bot.domain.alert_plan import plan_alerts, spec_for
 from bot.domain.triage import assess, parse_answers
 from bot.services import actions, alerts, facts, incidents, processor
+from bot.services.assessments import record_assessment
 from bot.services.incidents import InvalidIncident
-from bot.services.register import register_entry
+from bot.services.register import CannotClose, register_entry
 from bot.services.timeline import events_for, verify_incident
 from bot.store.models import Incident
 from bot.store.session import Database
@@ -175,3 +176,21 @@ def test_new_facts_are_kept_and_none_is_an_answer(database: Database) -> None:
             "We lost a list.",
             "None",
         )
+
+
+def test_a_processor_incident_closes_only_once_the_controller_was_told(database: Database) -> None:
+    ref = open_processor(database)
+    with database.unit_of_work() as session:
+        record_assessment(session, ref, {"personal_data": True, "data_categories": ["basic_identifiers"]},
+                          actor="dpo", now=NOW)  # fmt: skip
+        actions.add_action(session, ref, "Took the server offline", actor="U2", now=NOW)
+    refused = pytest.raises(CannotClose, match="record when and how the controller was told")
+    with refused, database.unit_of_work() as session:
+        incidents.close_incident(session, ref, reason="Contained", outcome="not-reportable", actor="dpo", now=NOW)
+    with database.unit_of_work() as session:
+        processor.record_controller_told(session, ref, told_at=NOW, how="email", actor="dpo", now=NOW)
+    with database.unit_of_work() as session:
+        closed = incidents.close_incident(
+            session, ref, reason="Controller told; contained", outcome="not-reportable", actor="dpo", now=NOW
+        )
+        assert closed.status == "closed"
