@@ -37,6 +37,7 @@ def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type:
     fact.add_argument(
         "--contract-hours", type=int, help="processor: hours from awareness the contract gives to tell the controller"
     )
+    fact.add_argument("--at", help="when these facts came true (e.g. when the police were told), if not just now")
     fact.add_argument("--as", dest="actor")
     add_json_flag(fact)
     fact.set_defaults(handler=set_facts)
@@ -87,7 +88,8 @@ def set_facts(args: argparse.Namespace) -> int:
         "public_measures": args.public_measures,
     }
     with rt.database.unit_of_work() as session:
-        incident = facts.set_facts(session, args.ref, changes, actor=actor_name(args), now=now)
+        happened_at = parse_instant(args.at, zone=rt.settings.zone, now=now) if args.at else None
+        incident = facts.set_facts(session, args.ref, changes, actor=actor_name(args), now=now, happened_at=happened_at)
         if args.contract_hours is not None:
             processor.set_contract_hours(session, args.ref, args.contract_hours, actor=actor_name(args), now=now)
         data = {"ref": incident.ref, **{k: getattr(incident, k) for k in changes}}

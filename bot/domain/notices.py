@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -117,6 +117,7 @@ class NoticeContext:
     controller_told_at: datetime | None = None
     controller_told_how: str | None = None
     contract_hours: int | None = None
+    fact_times: Mapping[str, datetime] = field(default_factory=dict)  # when each fact came true
 
 
 @dataclass(frozen=True)
@@ -335,6 +336,7 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
         "individuals_told_at": ctx.individuals_told_at,
         "individuals_told_how": None if _is_blank(ctx.individuals_told_how) else ctx.individuals_told_how,
         "controller_told_at": ctx.controller_told_at,
+        "others_told_at": ctx.fact_times.get("others_told"),
         "controller_told_how": None if _is_blank(ctx.controller_told_how) else ctx.controller_told_how,
         "contract_deadline": ctx.aware_at + timedelta(hours=ctx.contract_hours) if ctx.contract_hours else None,
         "processor": _is_processor(ctx),

@@ -73,6 +73,7 @@ def build_context(session: Session, incident: Incident, *, now: datetime) -> dom
         controller_told_at=incident.controller_told_at,
         controller_told_how=incident.controller_told_how,
         contract_hours=incident.contract_hours,
+        fact_times={key: datetime.fromisoformat(when) for key, when in (incident.fact_times or {}).items()},
     )
 
 

@@ -9,11 +9,14 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0007"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def upgrade() -> None:
@@ -25,6 +28,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("controller_told_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("controller_told_how", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("contract_hours", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("fact_times", JSON, nullable=True))
     with op.batch_alter_table("remedial_action") as batch_op:
         batch_op.add_column(sa.Column("happened_at", sa.DateTime(timezone=True), nullable=True))
 
@@ -34,6 +38,7 @@ def downgrade() -> None:
         batch_op.drop_column("happened_at")
     with op.batch_alter_table("incident") as batch_op:
         for column in (
+            "fact_times",
             "contract_hours",
             "controller_told_how",
             "controller_told_at",

@@ -307,3 +307,9 @@ def test_letters_use_the_plain_account_of_what_was_done_when_given() -> None:
     assert "We will report this breach to the Information Commissioner's Office (ICO)" in done
     assert not any("--public-measures" in w for w in notice.warnings)
     assert jargon["text"] in render_notice("ico_report", make_ctx(actions=(jargon,), public_measures=plain)).markdown
+
+
+def test_a_fact_given_with_its_time_shows_it() -> None:
+    told = datetime(2026, 3, 27, 16, tzinfo=UTC)
+    md = render_notice("ico_report", make_ctx(others_told="Police", fact_times={"others_told": told})).markdown
+    assert "regulators abroad):** Police (as of Fri 27 March 2026, 16:00 GMT)" in md

@@ -194,3 +194,19 @@ def test_a_processor_incident_closes_only_once_the_controller_was_told(database:
             session, ref, reason="Controller told; contained", outcome="not-reportable", actor="dpo", now=NOW
         )
         assert closed.status == "closed"
+
+
+def test_facts_carry_when_they_came_true(database: Database) -> None:
+    ref = open_processor(database)
+    told_police = NOW - timedelta(hours=1)
+    with database.unit_of_work() as session:
+        facts.set_facts(
+            session, ref, {"others_told": "Police (crime ref 123)"}, actor="dpo", now=NOW, happened_at=told_police
+        )
+        incident = incidents.get_incident(session, ref)
+        assert incident.fact_times == {"others_told": told_police.isoformat()}
+        event = events_for(session, incident)[-1]
+        assert "(as of Mon 23 Nov 2026, 11:00 GMT)" in event.summary
+        assert event.after["happened_at"] == told_police.isoformat()
+    with pytest.raises(InvalidIncident, match="in the future"), database.unit_of_work() as session:
+        facts.set_facts(session, ref, {"others_told": "x"}, actor="dpo", now=NOW, happened_at=NOW + timedelta(hours=1))

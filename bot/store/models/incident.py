@@ -69,6 +69,8 @@ class Incident(Base):
     controller_told_at: Mapped[datetime | None]
     controller_told_how: Mapped[str | None] = mapped_column(Text)
     contract_hours: Mapped[int | None] = mapped_column(Integer)
+    # When a fact came true, where it was given (`incident facts --at`): {fact: UTC ISO time}.
+    fact_times: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     # Where the incident lives in Slack: its private channel and the pinned summary message.
     slack_channel_id: Mapped[str | None] = mapped_column(String(40))
     slack_summary_ts: Mapped[str | None] = mapped_column(String(40))
