@@ -122,4 +122,4 @@ def register(app: App, ctx: BotContext) -> None:
             f"{date_token(told_at, zone)}:\n>{escape(how[:2000])}\nThe processor clock's alerts are stopped.",
         )
         refresh_summary(ctx, ref)
-        tell(ctx, _reply_to(body, channel), f"Recorded: {controller} told {format_local(told_at, zone)}.")
+        tell(ctx, _reply_to(body, channel), f"Recorded: {escape(controller)} told {format_local(told_at, zone)}.")
