@@ -282,7 +282,6 @@ def _environment(search_path: tuple[str, ...]) -> ImmutableSandboxedEnvironment:
     env.filters.update(
         london=london,
         num=_num,
-        people=lambda n: people(n) if isinstance(n, int) and not isinstance(n, bool) else n,
         oneline=_oneline,
         category_labels=_labels(CATEGORY_LABELS),
         plain_categories=_labels(PLAIN_CATEGORIES),
@@ -355,6 +354,9 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
         "recovered": a.get("recovered") if isinstance(a.get("recovered"), bool) else None,
         "availability": AVAILABILITY.get(str(a.get("availability"))),
         "media_coverage": a.get("media_coverage"),
+        # Kept for organisations' own templates; ours offer them only as suggestions inside a marker.
+        "plain_nature": plain_nature(a),
+        "plain_nature_public": plain_nature(a, "Some personal details of the people affected"),
         "regimes": [REGIMES.get(r, r) for r in ctx.regimes],
         "actions_taken": _actions(ctx, planned=False),
         "actions_planned": _actions(ctx, planned=True),
@@ -392,7 +394,8 @@ def _why_lower(a: Mapping[str, Any]) -> list[str]:
     """Facts that make harm less likely than the severity of the data and circumstances suggests."""
     why = []
     if a.get("protection") in ("encrypted", "hashed") and a.get("protection_intact") is True:
-        why.append(f"the data were {a['protection']} to a current standard and the key was not compromised")
+        secret = "key" if a["protection"] == "encrypted" else "salt"
+        why.append(f"the data were {a['protection']} to a current standard and the {secret} was not compromised")
     if a.get("exposure") == "none":
         why.append("no one unauthorised saw the data")
     elif a.get("exposure") == "trusted":
