@@ -16,12 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.store import migrate
 from bot.store.models import Base
 from bot.store.session import Database, dispose_engine
+
+# A shared CI machine can stall any single example past hypothesis's 200 ms default: the properties
+# under test are about results, not speed (the bench/ scripts measure speed).
+hypothesis_settings.register_profile("breachbot", deadline=None)
+hypothesis_settings.load_profile("breachbot")
 
 POSTGRES_ADMIN_URL = os.environ.get("BREACHBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SKIP_POSTGRES = (

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
-from bot.domain.decision import capitalised, decision_text
+from bot.domain.decision import capitalised, decision_text, regime_words
 from bot.errors import BreachbotError
 from bot.services import assessments as service
 from bot.services.incidents import get_incident
@@ -29,6 +29,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument("ref", nargs="?", help="incident reference (omit to compute without recording)")
     parser.add_argument("--answers", help="a JSON file of answers (contracts.md), or - for standard input")
     parser.add_argument("--processor", action="store_true", help="compute on the processor path (no REF)")
+    parser.add_argument(
+        "--regime",
+        action="append",
+        default=[],
+        help="without REF: a regime to decide for (uk-gdpr, pecr, eidas, nis; repeatable; default uk-gdpr). "
+        "With REF the incident's own regimes are used",
+    )
     parser.add_argument("--override", choices=("notify", "no-notify"), help="override the ICO decision")
     parser.add_argument("--individuals", choices=("yes", "no"), help="with --override: tell the individuals?")
     parser.add_argument("--reason", help="with --override: the written justification")
@@ -66,9 +73,16 @@ def describe_result(result: dict[str, Any]) -> str:
     lines = [decision, f"Severity: {severity['band']} ({severity['score']:g}, ENISA)"]
     if result.get("exemption"):
         lines.append(f"Exemption: {result['exemption']}")
+    for entry in result.get("regimes") or ():
+        lines.append(f"{regime_words(entry, processor=result.get('role') == 'processor')} (test: {entry['test']})")
     lines += ["Reasons:"] + [f"  - {reason}" for reason in result["reasons"]]
     if result["missing"]:
         lines.append("Still unknown (could change the decision): " + ", ".join(result["missing"]))
+    if "disproportionate_effort_reason" in result["missing"]:
+        lines.append(
+            "Asked: why would telling each person take disproportionate effort when you hold their contact details? "
+            'Answer with "disproportionate_effort_reason" in the answers file and triage again, or tell them directly.'
+        )
     return "\n".join(lines)
 
 
@@ -78,10 +92,13 @@ def run(args: argparse.Namespace) -> int:
     if args.ref is None:
         if not args.answers:
             raise BreachbotError("give --answers FILE (and a REF to record it on an incident)")
-        _, result = service.compute(read_answers(args.answers), processor=args.processor)
+        regimes = args.regime or ["uk-gdpr"]
+        _, result = service.compute(read_answers(args.answers), processor=args.processor, regimes=regimes)
         data = result.to_dict()
         emit(args, data, describe_result(data))
         return 0
+    if args.regime:
+        raise BreachbotError("--regime is for computing without an incident: with REF the incident's regimes apply")
     rt = runtime()
     now = rt.clock.now()
     if args.answers:
@@ -95,6 +112,14 @@ def run(args: argparse.Namespace) -> int:
     with rt.database.unit_of_work() as session:
         incident = get_incident(session, args.ref)
         data = {"ref": incident.ref, **service.current_decision(session, incident).to_dict()}
+        if data["computed"] is not None and "regimes" not in data:
+            # Assessed before per-regime results existed: say what each regime requires on today's rules.
+            _, recomputed = service.compute(
+                data["answers"] or {},
+                processor=data["computed"].get("role") == "processor",
+                regimes=service.incident_regimes(incident),
+            )
+            data["regimes"] = recomputed.to_dict()["regimes"]
     if data["computed"] is None:
         human = f"{data['ref']} has not been triaged yet: breachbot triage {data['ref']} --answers FILE"
     else:

@@ -115,6 +115,13 @@ def deadlines_for(
     return sorted(found, key=lambda d: (d.due_at or far_future, d.regime.key))
 
 
+def ico_clock(regime_keys: list[str] | tuple[str, ...], aware_at: datetime) -> Deadline | None:
+    """The incident's earliest clock that ends in a report to the ICO (UK GDPR and PECR 72 h, UK eIDAS 24 h);
+    None when no clock of the incident reports to the ICO."""
+    ico = [d for d in deadlines_for(regime_keys, aware_at) if d.regime.report_to == "the ICO" and d.due_at]
+    return ico[0] if ico else None
+
+
 def earliest_due(regime_keys: list[str] | tuple[str, ...], aware_at: datetime) -> datetime | None:
     due = [d.due_at for d in deadlines_for(regime_keys, aware_at) if d.due_at is not None]
     return min(due) if due else None

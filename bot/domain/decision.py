@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from bot.domain.regime_triage import label as regime_label
+
 
 def decision_text(notify_ico: bool, notify_individuals: bool, *, public: bool = False, role: str = "") -> str:
     """Lower-case, to sit inside a sentence; capitalise it to stand alone."""
@@ -18,3 +23,15 @@ def decision_text(notify_ico: bool, notify_individuals: bool, *, public: bool = 
 
 def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def regime_words(entry: Mapping[str, Any], *, processor: bool = False) -> str:
+    """One regime's decision (a triage result's `regimes` entry), as "PECR: report to the ICO; ..."."""
+    name = regime_label(str(entry.get("regime")))
+    if processor:
+        return f"{name}: tell the controller without undue delay; it decides on the regulator and the people"
+    if entry.get("displaced_by"):
+        return f"{name}: gives way to {regime_label(str(entry['displaced_by']))} for this breach"
+    report = "report to the regulator" if entry.get("notify_ico") else "no report required"
+    people = "tell the people affected" if entry.get("notify_individuals") else "people need not be told"
+    return f"{name}: {report}; {people}"

@@ -23,6 +23,7 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from bot.domain.clock import deadline_for, ico_clock
 from bot.domain.notice_wording import (
     AVAILABILITY,
     BREACH_TYPES,
@@ -65,8 +66,9 @@ NOTICE_KINDS = (
 PEOPLE_KINDS = ("individuals_notice", "pecr_subscriber_notice", "public_communication")
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 LONDON = ZoneInfo("Europe/London")
-ICO_DEADLINE_HOURS = 72  # Art 33(1)
-_HIGH_RISK = {"high", "very_high", "very high"}
+PECR = "pecr"
+# A PECR breach is reported on the ICO's PECR form, drafted from its own template (still kind ico_report).
+PECR_ICO_TEMPLATE = "ico_report_pecr.md.j2"
 
 
 @dataclass(frozen=True)
@@ -153,29 +155,57 @@ def _decided(ctx: NoticeContext, key: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _risk_is_high(ctx: NoticeContext) -> bool:
-    return str((ctx.result or {}).get("risk") or "").lower() in _HIGH_RISK
+def is_pecr(ctx: NoticeContext) -> bool:
+    """A breach in connection with a public electronic communications service: PECR reg 5A takes the place of
+    UK GDPR Art 33 and 34 (UK GDPR Art 95), so its ICO report and its notice to people are the PECR ones."""
+    return PECR in ctx.regimes
+
+
+def _regime_entry(ctx: NoticeContext, regime: str) -> Mapping[str, Any] | None:
+    for entry in (ctx.result or {}).get("regimes") or ():
+        if isinstance(entry, Mapping) and entry.get("regime") == regime:
+            return entry
+    return None
+
+
+def _personal_data_breach(ctx: NoticeContext) -> bool:
+    return str((ctx.result or {}).get("risk") or "") != "none"
+
+
+def _tell_people(ctx: NoticeContext) -> bool:
+    decided = _decided(ctx, "notify_individuals")
+    if ctx.override is not None or not is_pecr(ctx) or _regime_entry(ctx, PECR) is not None:
+        return decided is True
+    # Assessed before per-regime results: PECR tells people on "likely to adversely affect", a lower bar than
+    # high risk, so a risk to people is enough unless the data were unintelligible (reg 5A(3), 5A(6)).
+    result = ctx.result or {}
+    return decided is True or (result.get("risk") in ("risk", "high") and result.get("exemption") != "art34_3_a")
 
 
 def applicable_kinds(ctx: NoticeContext) -> tuple[str, ...]:
     processor = _is_processor(ctx)
+    pecr = is_pecr(ctx)
     kinds: set[str] = set()
     if ctx.result is None and ctx.override is None:
         # Not assessed yet: lean to caution, so the ICO draft is ready if the clock is running.
         kinds.add("ico_report")
     else:
-        individuals = _decided(ctx, "notify_individuals") is True
-        if _decided(ctx, "notify_ico") is not False and not processor:
+        # PECR reports every personal data breach, whatever the risk (reg 5A(2)): no "no" can waive it.
+        report = _decided(ctx, "notify_ico") is not False or (pecr and _personal_data_breach(ctx))
+        if report and not processor:
             kinds.add("ico_report")
-        if individuals:
-            kinds.add("individuals_notice")
-        if (ctx.result or {}).get("public_communication"):
+        # One notice to people: the PECR one for a PECR breach, never an Art 34 notice beside it.
+        if _tell_people(ctx):
+            kinds.add("pecr_subscriber_notice" if pecr else "individuals_notice")
+        if (ctx.result or {}).get("public_communication") and not pecr:
             kinds.add("public_communication")
-        if "pecr" in ctx.regimes and (individuals or _risk_is_high(ctx)):
-            kinds.add("pecr_subscriber_notice")
     if processor:
         kinds.add("controller_notice")
     return tuple(kind for kind in NOTICE_KINDS if kind in kinds)
+
+
+def template_name(kind: str, ctx: NoticeContext) -> str:
+    return PECR_ICO_TEMPLATE if kind == "ico_report" and is_pecr(ctx) else f"{kind}.md.j2"
 
 
 # --- template helpers --------------------------------------------------------------------------------
@@ -307,9 +337,21 @@ def _actions(ctx: NoticeContext, planned: bool) -> list[dict[str, Any]]:
     return out
 
 
+def _report_clock(ctx: NoticeContext) -> tuple[datetime, int, str]:
+    """The deadline the ICO draft is written against: the PECR clock for a PECR breach, else the incident's
+    earliest clock to the ICO (24 hours under UK eIDAS), else UK GDPR's 72 hours."""
+    for clock in (
+        deadline_for(PECR, ctx.aware_at) if is_pecr(ctx) else ico_clock(ctx.regimes, ctx.aware_at),
+        deadline_for("uk-gdpr", ctx.aware_at),
+    ):
+        if clock is not None and clock.due_at is not None and clock.regime.hours is not None:
+            return clock.due_at, clock.regime.hours, clock.regime.label
+    raise RuntimeError("bot/rules/regimes.toml: uk-gdpr must have fixed hours")
+
+
 def _facts(ctx: NoticeContext) -> dict[str, Any]:
     a = ctx.answers
-    deadline = ctx.aware_at + timedelta(hours=ICO_DEADLINE_HOURS)
+    deadline, deadline_hours, deadline_regime = _report_clock(ctx)
     protection = a.get("protection")
     protection_text = PROTECTION.get(str(protection)) if protection else None
     if protection_text and protection != "none" and isinstance(a.get("protection_intact"), bool):
@@ -340,6 +382,8 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
         "contract_deadline": ctx.aware_at + timedelta(hours=ctx.contract_hours) if ctx.contract_hours else None,
         "processor": _is_processor(ctx),
         "deadline": deadline,
+        "deadline_hours": deadline_hours,
+        "deadline_regime": deadline_regime,
         "deadline_passed": ctx.now > deadline,
         "hours_since_aware": max(0, int((ctx.now - ctx.aware_at).total_seconds() // 3600)),
         "late": ctx.late or ctx.now > deadline,
@@ -471,6 +515,19 @@ def _decision(ctx: NoticeContext) -> dict[str, Any]:
         "reasons": str_list(result.get("reasons")),
         "missing": [str(m).replace("_", " ") for m in str_list(result.get("missing"))],
         "overridden": ctx.override is not None,
+        "pecr": _pecr_decision(ctx),
+    }
+
+
+def _pecr_decision(ctx: NoticeContext) -> dict[str, Any] | None:
+    """PECR's own decision for the PECR drafts: telling subscribers, and whether the data were unintelligible."""
+    if not is_pecr(ctx):
+        return None
+    entry = _regime_entry(ctx, PECR) or {}
+    return {
+        "tell_subscribers": _tell_people(ctx) if ctx.result is not None or ctx.override is not None else None,
+        "unintelligible": entry.get("exemption") == "unintelligible",
+        "reasons": str_list(entry.get("reasons")),
     }
 
 
@@ -595,7 +652,7 @@ def render_notice(kind: str, ctx: NoticeContext, templates_dir: Path | None = No
     unknowns: list[str] = []
     token = _UNKNOWNS.set(unknowns)
     try:
-        body = _render_template(env, f"{kind}.md.j2", variables)
+        body = _render_template(env, template_name(kind, ctx), variables)
     finally:
         _UNKNOWNS.reset(token)
     warnings = _kind_warnings(kind, ctx)

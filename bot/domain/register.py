@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from bot.domain.clock import earliest_due, get_regime
+from bot.domain.clock import ico_clock
 from bot.domain.decision import decision_text
+from bot.domain.regime_triage import label as regime_label
 from bot.domain.triage import QUESTIONS
 
 NOT_YET_KNOWN: Final = "not yet known"
+PECR: Final = "pecr"
 NOT_APPLICABLE_TEXT: Final = "not applicable"
 
 
@@ -86,6 +88,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
     Column("close_reason", "Closing summary", "text"),
     Column("timeline_events", "Timeline events", "number"),
     Column("chain_verified", "Timeline verified (hash chain intact)", "bool"),
+    Column("regimes", "Rules that apply (PECR: also the reg 5A(8) breach log)", "list"),
 )
 
 TIMELINE_COLUMNS: Final[tuple[Column, ...]] = (
@@ -171,11 +174,26 @@ def no_breach(facts: IncidentFacts, outcome: str | None = None) -> bool:
     return facts.near_miss or (outcome or facts.close_outcome or "") in NO_BREACH_OUTCOMES
 
 
+def pecr_report_owed(facts: IncidentFacts, outcome: str | None = None) -> bool:
+    """PECR reg 5A(2): every personal data breach in connection with the service is reported to the ICO, whatever
+    the risk and whatever any decision says; only "no personal data" (or no breach at all) takes it away."""
+    if PECR not in facts.regimes or no_breach(facts, outcome) or facts.computed is None:
+        return False
+    return facts.computed.get("risk") != "none"
+
+
+def ico_report_owed(facts: IncidentFacts, outcome: str | None = None) -> bool | None:
+    """Whether a report to the ICO is owed: always for a PECR breach, else as the decision in force says."""
+    if pecr_report_owed(facts, outcome):
+        return True
+    return decision_in_force(facts)[0]
+
+
 def ico_deadline(facts: IncidentFacts) -> datetime | None:
     """The earliest clock to the ICO from awareness (UK GDPR 72 h; UK eIDAS 24 h where it applies); None when
     the incident runs no clock to the ICO."""
-    ico_clocks = [key for key in facts.regimes if get_regime(key).report_to == "the ICO"]
-    return earliest_due(ico_clocks, facts.aware_at) if ico_clocks else None
+    clock = ico_clock(tuple(facts.regimes), facts.aware_at)
+    return clock.due_at if clock else None
 
 
 def hours_late(facts: IncidentFacts, now: datetime) -> float | None:
@@ -187,8 +205,7 @@ def hours_late(facts: IncidentFacts, now: datetime) -> float | None:
     if facts.ico_reported_at is not None:
         past = facts.ico_reported_at - due
     else:
-        notify_ico, _ = decision_in_force(facts)
-        if notify_ico is False:
+        if ico_report_owed(facts) is False:
             return None
         past = (facts.closed_at or now) - due
     hours = past.total_seconds() / 3600
@@ -196,7 +213,7 @@ def hours_late(facts: IncidentFacts, now: datetime) -> float | None:
 
 
 def reasons_not_notified(facts: IncidentFacts) -> str | _NotApplicable | None:
-    notify_ico, _ = decision_in_force(facts)
+    notify_ico = ico_report_owed(facts)
     if notify_ico is True:
         return NOT_APPLICABLE
     if notify_ico is False:
@@ -240,7 +257,7 @@ def owes_report(facts: IncidentFacts) -> bool | None:
     """Whether a report to the ICO is owed under the decision in force; None while undecided."""
     if no_breach(facts):
         return False
-    return decision_in_force(facts)[0]
+    return ico_report_owed(facts)
 
 
 def build_entry(facts: IncidentFacts, *, now: datetime) -> dict[str, Any]:
@@ -305,6 +322,7 @@ def build_entry(facts: IncidentFacts, *, now: datetime) -> dict[str, Any]:
         "close_reason": facts.close_reason,
         "timeline_events": facts.timeline_events,
         "chain_verified": facts.chain_verified,
+        "regimes": [regime_label(key) for key in facts.regimes],
     }
 
 
@@ -331,6 +349,14 @@ CLOSE_REQUIREMENTS: Final[tuple[CloseRequirement, ...]] = (
     ),
     CloseRequirement("reason", "always", "say why it is closed (the closing summary)", "--reason TEXT"),
     CloseRequirement(
+        "pecr_reportable",
+        "pecr",
+        "choose the outcome reported: under PECR every personal data breach is reported to the ICO, whatever "
+        "the risk (PECR reg 5A(2))",
+        "--outcome reported",
+        "the outcome *Reported to the ICO*",
+    ),
+    CloseRequirement(
         "decision",
         "breach",
         "record the triage assessment",
@@ -348,6 +374,14 @@ CLOSE_REQUIREMENTS: Final[tuple[CloseRequirement, ...]] = (
         "ico_report",
         "must_report",
         "record the ICO report, or override the decision with a justification",
+        "breachbot incident reported {ref} --ico-ref REF",
+        "`/breach reported CASE-REFERENCE`",
+    ),
+    CloseRequirement(
+        "pecr_ico_report",
+        "pecr",
+        "record the ICO report: under PECR every personal data breach is reported, and no decision can waive it "
+        "(PECR reg 5A(2))",
         "breachbot incident reported {ref} --ico-ref REF",
         "`/breach reported CASE-REFERENCE`",
     ),
@@ -393,9 +427,12 @@ class _Closing:
 _WHEN: Final[dict[str, Callable[[_Closing], bool]]] = {
     "always": lambda c: True,
     "breach": lambda c: not no_breach(c.facts, c.outcome),
-    "not_notified": lambda c: not no_breach(c.facts, c.outcome) and decision_in_force(c.facts)[0] is False,
+    "pecr": lambda c: pecr_report_owed(c.facts, c.outcome),
+    "not_notified": lambda c: not no_breach(c.facts, c.outcome) and ico_report_owed(c.facts, c.outcome) is False,
     "must_report": lambda c: (
-        not no_breach(c.facts, c.outcome) and (decision_in_force(c.facts)[0] is True or c.outcome == "reported")
+        not no_breach(c.facts, c.outcome)
+        and not pecr_report_owed(c.facts, c.outcome)  # pecr_ico_report asks for it, without the override way out
+        and (ico_report_owed(c.facts, c.outcome) is True or c.outcome == "reported")
     ),
     "must_tell": lambda c: not no_breach(c.facts, c.outcome) and decision_in_force(c.facts)[1] is True,
     "late": lambda c: not no_breach(c.facts, c.outcome) and hours_late(c.facts, c.now) is not None,
@@ -406,9 +443,11 @@ _WHEN: Final[dict[str, Callable[[_Closing], bool]]] = {
 _DONE: Final[dict[str, Callable[[_Closing], bool]]] = {
     "outcome": lambda c: bool(c.outcome),
     "reason": lambda c: bool(c.reason),
+    "pecr_reportable": lambda c: c.outcome != "not-reportable",
     "decision": lambda c: c.facts.computed is not None,
     "reasons_not_notified": lambda c: isinstance(reasons_not_notified(c.facts), str),
     "ico_report": lambda c: c.facts.ico_reported_at is not None,
+    "pecr_ico_report": lambda c: c.facts.ico_reported_at is not None,
     "individuals_told": lambda c: c.facts.individuals_told_at is not None,
     "delay_reasons": lambda c: bool(c.facts.delay_reasons),
     "controller_told": lambda c: c.facts.controller_told_at is not None,

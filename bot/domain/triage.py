@@ -1,4 +1,4 @@
-"""Breach triage: from a responder's answers to the UK GDPR Art 33/34 decision, with reasons to register.
+"""Breach triage: from a responder's answers to the risk to people and what each regime requires, with reasons.
 
 Pure domain logic. Every weight, threshold and sentence lives in bot/rules/triage.toml, so a DPO or a change
 in the law edits data, not code; this module only applies them. The rules file explains the method.
@@ -12,7 +12,9 @@ from dataclasses import asdict, dataclass, fields, replace
 from importlib import resources
 from typing import Any
 
+from bot.domain import regime_triage
 from bot.domain.notice_wording import up_to_people
+from bot.domain.regime_triage import RegimeDecision
 
 
 def _load_rules() -> dict[str, Any]:
@@ -42,7 +44,7 @@ class Question:
     group: str
     label: str
     help: str
-    kind: str  # "bool" | "choice" | "multi" | "count"
+    kind: str  # "bool" | "choice" | "multi" | "count" | "text"
     options: tuple[tuple[str, str], ...]
     noun: str
     item: str
@@ -85,6 +87,7 @@ class TriageAnswers:
     protection_intact: bool | None = None
     mitigated: bool | None = None
     disproportionate_effort: bool | None = None
+    disproportionate_effort_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,12 +115,13 @@ class TriageResult:
     role: str
     notify_controller: bool
     rules_version: str
+    regimes: tuple[RegimeDecision, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The `breachbot triage` result contract (guide/contracts.md), plus risk, role and rules version.
         The field names above are the contract keys, so renaming a field breaks the contract."""
         out = asdict(self)  # severity becomes {"score", "band", "dpc", "ei", "cb"}
-        out.update(reasons=list(self.reasons), missing=list(self.missing))
+        out.update(reasons=list(self.reasons), missing=list(self.missing), regimes=[d.to_dict() for d in self.regimes])
         return out
 
 
@@ -153,7 +157,16 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+TEXT_LIMIT = 2000
+
+
 def _parse_one(q: Question, value: Any) -> Any:
+    if q.kind == "text":
+        if not isinstance(value, str):
+            raise AnswersError(q.key, f"must be text, got {_show(value)}")
+        if len(value) > TEXT_LIMIT:
+            raise AnswersError(q.key, f"is too long (at most {TEXT_LIMIT:,} characters)")
+        return " ".join(value.split()) or None  # blank text is no answer
     if q.kind == "bool":
         if not isinstance(value, bool):
             raise AnswersError(q.key, f"must be true or false, got {_show(value)}")
@@ -210,6 +223,7 @@ class _Eval:
     risk: str
     exemption: str | None
     factors: tuple[int, ...]  # harm, likelihood as protected, unprotected, and from lost access or alteration
+    risk_unprotected: str = "none"  # the level had the data not been protected
 
 
 def _resolve(a: TriageAnswers) -> TriageAnswers:
@@ -281,6 +295,26 @@ def _level(harm: int, likelihood: int, severity: Severity, impact: str | None) -
     return level if impact is None else max(level, _D["impact_floor"][impact], key=_RANK.__getitem__)
 
 
+def _integrity_likelihood(f: TriageAnswers) -> int:
+    if "integrity" not in f.breach_types:
+        return 0
+    return _L["integrity_restored"] if f.availability == "restored_quickly" else _L["integrity"]
+
+
+def _holds_contact_details(f: TriageAnswers) -> bool:
+    return bool(set(f.data_categories or ()) & set(_D["contact_categories"]))
+
+
+def _effort_explained(a: TriageAnswers, f: TriageAnswers) -> bool:
+    """Art 34(3)(c) on a bare yes is doubtful while the breached data hold the people's contact details."""
+    reason = a.disproportionate_effort_reason or ""
+    return not _holds_contact_details(f) or len(reason) >= _D["reason_minimum"]
+
+
+def _effort_unexplained(a: TriageAnswers, ev: _Eval) -> bool:
+    return ev.risk == "high" and bool(a.disproportionate_effort) and ev.exemption is None and not ev.facts.mitigated
+
+
 def _evaluate(a: TriageAnswers) -> _Eval:
     f = _resolve(a)
     cats = f.data_categories or ()
@@ -296,7 +330,7 @@ def _evaluate(a: TriageAnswers) -> _Eval:
     seen = _L["exposure"][f.exposure]
     malicious = _L["malicious_step"] if f.cause == "malicious" and seen > 0 else 0
     confidentiality = max(0, seen + malicious + (_L["recovered_step"] if f.recovered else 0))
-    other = max(_L["availability"][f.availability], _L["integrity"] if "integrity" in f.breach_types else 0)
+    other = max(_L["availability"][f.availability], _integrity_likelihood(f))
     # Protection only answers confidentiality; it does nothing for lost access or altered data.
     level_unprotected = _level(harm, max(confidentiality, other), severity, f.impact_on_people)
     level = _level(harm, other if unintelligible else max(confidentiality, other), severity, f.impact_on_people)
@@ -309,10 +343,13 @@ def _evaluate(a: TriageAnswers) -> _Eval:
         level, exemption = "high", "art34_3_a"
     elif level == "high" and f.mitigated:
         exemption = "art34_3_b"
-    elif level == "high" and f.disproportionate_effort:
+    elif level == "high" and f.disproportionate_effort and _effort_explained(a, f):
         exemption = "art34_3_c"
     factors = (harm, 0 if unintelligible else confidentiality, confidentiality, other)
-    return _Eval(f, large, vulnerable, high_categories, unintelligible, severity, level, exemption, factors)
+    unprotected = level_unprotected if f.personal_data else "none"
+    return _Eval(
+        f, large, vulnerable, high_categories, unintelligible, severity, level, exemption, factors, unprotected
+    )
 
 
 def _candidates(a: TriageAnswers, q: Question) -> tuple[Any, ...]:
@@ -324,6 +361,8 @@ def _candidates(a: TriageAnswers, q: Question) -> tuple[Any, ...]:
         return (0, _D["volume_people_at"])
     if q.kind == "multi":
         return tuple((value,) for value in _VALUES[q.key])
+    if q.kind == "text":
+        return ("x" * _D["reason_minimum"],)
     return _VALUES[q.key]
 
 
@@ -400,13 +439,16 @@ def _fact_reasons(a: TriageAnswers, ev: _Eval) -> list[str]:
     if a.availability in _T["availability"]:
         out.append(_T["availability"][a.availability])
     if "integrity" in (a.breach_types or ()):
-        out.append(_T["integrity"])
+        out.append(_T["integrity_restored"] if a.availability == "restored_quickly" else _T["integrity"])
     return out + ([_T["impact"][a.impact_on_people]] if a.impact_on_people else [])
 
 
-def _decision_reasons(ev: _Eval, processor: bool) -> list[str]:
+def _decision_reasons(a: TriageAnswers, ev: _Eval, processor: bool) -> list[str]:
+    """The UK GDPR Art 33/34 sentences (any GDPR regime's reasons, bot/rules/regime_triage.toml)."""
     if processor:
         return [_T["processor_assessment"].format(decision=_T["decision"][ev.risk])]
+    if ev.risk == "none":
+        return [_T["not_personal_data"]]
     if ev.risk in ("unlikely", "risk"):
         return [_T[ev.risk]] + ([_T["not_high"]] if ev.risk == "risk" else [])
     if ev.exemption == "art34_3_a":
@@ -414,10 +456,18 @@ def _decision_reasons(ev: _Eval, processor: bool) -> list[str]:
     out = [_T["high_exempt"] if ev.exemption else _T["high"]]
     if ev.unintelligible:
         out.append(_T["high_despite_protection"])
-    return out + ([_T[ev.exemption]] if ev.exemption else [])
+    if ev.exemption:
+        out.append(_T[ev.exemption])
+    if ev.exemption == "art34_3_c" and a.disproportionate_effort_reason:
+        out.append(_T["art34_3_c_reason"].format(reason=a.disproportionate_effort_reason))
+    if _effort_unexplained(a, ev):
+        out.append(_T["art34_3_c_unexplained"])
+    return out
 
 
-def _reasons(a: TriageAnswers, ev: _Eval, missing: tuple[str, ...], processor: bool) -> tuple[str, ...]:
+def _reasons(
+    a: TriageAnswers, ev: _Eval, missing: tuple[str, ...], processor: bool, regimes: tuple[RegimeDecision, ...]
+) -> tuple[str, ...]:
     if ev.risk == "none":
         return (_T["not_personal_data"],)
     out = [_T["processor"]] if processor else []
@@ -425,30 +475,53 @@ def _reasons(a: TriageAnswers, ev: _Eval, missing: tuple[str, ...], processor: b
     out += [_ASSUME_TEXT[k].format(volume=_D["volume_people_at"]) for k in missing if k in _ASSUME_TEXT]
     s = ev.severity
     out.append(_T["enisa"].format(score=s.score, band=s.band.replace("_", " "), dpc=s.dpc, ei=s.ei, cb=s.cb))
-    out += _decision_reasons(ev, processor)
+    if processor:
+        out += _decision_reasons(a, ev, processor)
+    else:
+        # Each regime's decision in turn; GDPR regimes share the engine's Art 33/34 sentences, said once.
+        out += list(dict.fromkeys(reason for decision in regimes for reason in decision.reasons))
     if missing:
         out.append(_T["missing"].format(names=_join([_Q[k].noun for k in missing])))
-    out.append(_T["record_processor"] if processor else _T["record"])
+    if processor or not regime_triage.keeps_own_log(regimes):
+        out.append(_T["record_processor"] if processor else _T["record"])
     return tuple(out)
 
 
-def assess(answers: TriageAnswers, *, processor: bool = False) -> TriageResult:
-    """Decide what UK GDPR requires for this breach, and say why in sentences a DPO can register."""
+def assess(
+    answers: TriageAnswers, *, processor: bool = False, regimes: Sequence[str] = regime_triage.DEFAULT_REGIMES
+) -> TriageResult:
+    """Decide the risk to people and what each regime requires, and say why in sentences a DPO can register.
+    The top-level decisions are true when any regime requires them; the Art 34(3) exemption and the public
+    communication are those of the GDPR regime in force (none when PECR takes its place)."""
     ev = _evaluate(answers)
     missing = _missing(answers, ev)
+    if _effort_unexplained(answers, ev) and "disproportionate_effort_reason" not in missing:
+        missing += ("disproportionate_effort_reason",)
     breach = ev.risk != "none"
-    controller = breach and not processor  # a processor tells the controller, who decides (Art 33(2))
+    judgement = regime_triage.Judgement(
+        risk=ev.risk,
+        risk_unprotected=ev.risk_unprotected,
+        exemption=ev.exemption,
+        unintelligible=ev.unintelligible,
+        availability=ev.facts.availability or "lost",
+        processor=processor,
+        gdpr_reasons=tuple(_decision_reasons(answers, ev, processor)),
+    )
+    decisions = regime_triage.decide(regimes, judgement)
+    art34 = regime_triage.art34_regime(decisions)
+    exemption = art34.exemption if art34 is not None and not processor else None
     return TriageResult(
         record=True,
-        notify_ico=controller and ev.risk in ("risk", "high"),
-        notify_individuals=controller and ev.risk == "high" and ev.exemption is None,
-        public_communication=controller and ev.exemption == "art34_3_c",
-        exemption=ev.exemption if controller else None,
+        notify_ico=any(d.notify_ico for d in decisions),
+        notify_individuals=any(d.notify_individuals for d in decisions),
+        public_communication=exemption == "art34_3_c",
+        exemption=exemption,
         severity=ev.severity,
-        reasons=_reasons(answers, ev, missing, processor),
+        reasons=_reasons(answers, ev, missing, processor, decisions),
         missing=missing,
         risk=ev.risk,
         role="processor" if processor else "controller",
         notify_controller=processor and breach,
         rules_version=RULES_VERSION,
+        regimes=decisions,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import triage
-from bot.domain.clock import get_regime
+from bot.domain import regime_triage, triage
+from bot.domain.clock import UnknownRegime, get_regime
 from bot.domain.decision import decision_text
 from bot.errors import BreachbotError
 from bot.services import alerts
@@ -39,15 +40,24 @@ class InvalidOverride(BreachbotError):
         super().__init__(message)
 
 
-def compute(raw_answers: Any, *, processor: bool = False) -> tuple[triage.TriageAnswers, triage.TriageResult]:
-    """Validate answers and run the engine, without touching any incident."""
+def compute(
+    raw_answers: Any, *, processor: bool = False, regimes: Sequence[str] = regime_triage.DEFAULT_REGIMES
+) -> tuple[triage.TriageAnswers, triage.TriageResult]:
+    """Validate answers and run the engine for these regimes, without touching any incident."""
     if not isinstance(raw_answers, dict):
         raise InvalidAnswers("answers", "the answers must be a JSON object of question keys to answers")
     try:
         answers = triage.parse_answers(raw_answers)
+        regimes = regime_triage.check_regimes([get_regime(key).key for key in regimes])
     except triage.AnswersError as problem:
         raise InvalidAnswers(problem.key, str(problem)) from None
-    return answers, triage.assess(answers, processor=processor)
+    except (UnknownRegime, regime_triage.UnknownTriageRegime) as problem:
+        raise InvalidAnswers("regime", str(problem)) from None
+    return answers, triage.assess(answers, processor=processor, regimes=regimes)
+
+
+def incident_regimes(incident: Incident) -> tuple[str, ...]:
+    return tuple(incident.regimes or ()) or regime_triage.DEFAULT_REGIMES
 
 
 @dataclass(frozen=True)
@@ -69,8 +79,21 @@ class Decision:
             return self.override.notify_individuals
         return None if self.assessment is None else bool(self.assessment.result["notify_individuals"])
 
+    def regime_requires_report(self, regime: str) -> bool | None:
+        """This regime's ICO decision in force: the override (a judgement of risk) or the computed entry."""
+        if self.override is not None:
+            return self.override.notify_ico
+        if self.assessment is None:
+            return None
+        for entry in self.assessment.result.get("regimes") or ():
+            if entry.get("regime") == regime:
+                return bool(entry.get("notify_ico"))
+        return bool(self.assessment.result["notify_ico"])
+
     def to_dict(self) -> dict[str, Any]:
+        """The triage contract's keys at the top (the computed result, contracts.md), then the record around it."""
         return {
+            **(self.assessment.result if self.assessment else {}),
             "version": self.assessment.version if self.assessment else None,
             "computed": self.assessment.result if self.assessment else None,
             "answers": self.assessment.answers if self.assessment else None,
@@ -117,23 +140,34 @@ def history(session: Session, incident: Incident) -> list[Assessment]:
 
 
 def _align_ico_alerts(session: Session, incident: Incident, *, actor: str, now: datetime) -> None:
-    """A decision not to notify the ICO stops the ICO clocks' alerts; reversing it starts them again."""
+    """A decision not to notify the ICO under a risk-based regime stops that clock's alerts; reversing it starts
+    them again. Each regime is judged on its own decision: a UK GDPR "no" never stops the PECR clock."""
     regimes = [key for key in alerts.ico_regimes(incident) if get_regime(key).risk_based]
     decision = current_decision(session, incident)
     if not regimes or decision.assessment is None:
         return
     processor = decision.assessment.result.get("role") == "processor"
-    if decision.notify_ico is False:
-        reason = (
-            "as a processor we tell the controller, who decides whether to notify the ICO (Art 33(2))"
-            if processor and decision.override is None
-            else f"the decision in force (triage v{decision.assessment.version}"
-            f"{', overridden' if decision.override else ''}) is not to notify the ICO"
-        )
-        alerts.stop_alerts(session, incident, regimes, reason=reason, actor=actor, now=now)
-    else:
+    stop = [key for key in regimes if decision.regime_requires_report(key) is False]
+    resume = [key for key in regimes if key not in stop]
+    if stop:
+        displaced = {
+            entry.get("regime"): entry.get("displaced_by")
+            for entry in decision.assessment.result.get("regimes") or ()
+            if entry.get("displaced_by")
+        }
+        if processor and decision.override is None:
+            reason = "as a processor we tell the controller, who decides whether to notify the ICO (Art 33(2))"
+        elif decision.override is None and all(key in displaced for key in stop):
+            reason = "PECR takes the place of UK GDPR for this breach (UK GDPR Art 95): the PECR clock runs on"
+        else:
+            reason = (
+                f"the decision in force (triage v{decision.assessment.version}"
+                f"{', overridden' if decision.override else ''}) is not to notify the ICO"
+            )
+        alerts.stop_alerts(session, incident, stop, reason=reason, actor=actor, now=now)
+    if resume:
         alerts.resume_alerts(
-            session, incident, regimes, reason="the decision in force is now to notify the ICO", actor=actor, now=now
+            session, incident, resume, reason="the decision in force is now to notify the ICO", actor=actor, now=now
         )
 
 
@@ -141,7 +175,7 @@ def record_assessment(session: Session, ref: str, raw_answers: Any, *, actor: st
     incident = get_incident(session, ref, lock=True)
     if incident.status == Status.CLOSED.value:
         raise IncidentClosed(f"{incident.ref} is closed: its triage is part of the final record")
-    answers, result = compute(raw_answers, processor=incident.is_processor)
+    answers, result = compute(raw_answers, processor=incident.is_processor, regimes=incident_regimes(incident))
     previous = latest_assessment(session, incident)
     stored_answers = triage.answers_to_dict(answers)
     result_dict = result.to_dict()
@@ -210,6 +244,18 @@ def record_override(
         )
     if len(reason) > TEXT_LIMIT:
         raise InvalidOverride(f"the justification is too long (at most {TEXT_LIMIT:,} characters)", "justification")
+    every_breach = [
+        entry["regime"]
+        for entry in assessment.result.get("regimes") or ()
+        if entry.get("notify_ico") and regime_triage.reports_every_breach(str(entry.get("regime")))
+    ]
+    if not notify_ico and every_breach and not incident.is_processor:
+        raise InvalidOverride(
+            f"under {regime_triage.label(every_breach[0])} every personal data breach is reported to the ICO, "
+            "whatever the risk (PECR reg 5A(2)): an override cannot remove that. If no personal data were "
+            "involved, triage again with personal_data no",
+            "notify_ico",
+        )
     if notify_individuals and not notify_ico and not incident.is_processor:
         raise InvalidOverride(
             "telling the individuals implies a risk the ICO must hear of too: "

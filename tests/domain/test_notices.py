@@ -214,16 +214,22 @@ def test_override_wins_and_is_shown_beside_the_computed_decision() -> None:
     assert "No: we judge the breach is not likely to result in a high risk to them." in telling
 
 
-def test_pecr_notice_when_risk_is_high() -> None:
+def test_pecr_notice_from_an_assessment_made_before_per_regime_results() -> None:
+    # Such a result has no "regimes": PECR's lower bar (adverse effect) is read from its risk level.
     ctx = make_ctx(regimes=("uk-gdpr", "pecr"), result=result(True, False, risk="high"))
-    assert "pecr_subscriber_notice" in applicable_kinds(ctx)
-    assert "pecr_subscriber_notice" not in applicable_kinds(make_ctx(regimes=("pecr",), result=result(True, False)))
+    assert applicable_kinds(ctx) == ("ico_report", "pecr_subscriber_notice")
+    assert applicable_kinds(make_ctx(regimes=("pecr",), result=result(True, False))) == (
+        "ico_report",
+        "pecr_subscriber_notice",
+    )
+    unlikely = result(False, False, risk="unlikely")
+    assert applicable_kinds(make_ctx(regimes=("pecr",), result=unlikely)) == ("ico_report",)
 
 
 def test_dates_in_london_time_across_the_clock_change() -> None:
     when = section(render_notice("ico_report", make_ctx()).markdown, "### When")
     assert "became aware):** Fri 27 March 2026, 12:00 GMT" in when
-    assert "deadline for reporting:** Mon 30 March 2026, 13:00 BST" in when
+    assert "Deadline for reporting (72 hours, UK GDPR):** Mon 30 March 2026, 13:00 BST" in when
 
 
 def test_late_report_has_reasons_for_delay_and_follow_up_quotes_case_ref() -> None:

@@ -34,7 +34,7 @@ CONTRACT_KEYS = {
     "reasons",
     "missing",
 }
-EXTRA_KEYS = {"risk", "role", "notify_controller", "rules_version"}
+EXTRA_KEYS = {"risk", "role", "notify_controller", "rules_version", "regimes"}
 
 # A breach with every answer given: health data of patients sent to the wrong outside organisation.
 FULL = {
@@ -195,7 +195,7 @@ def test_not_personal_data_is_recorded_only() -> None:
 def test_unlikely_risk_records_why_the_ico_is_not_told() -> None:
     result = result_for(**{**FULL, "exposure": "trusted", "recovered": True, "impact_on_people": "none"})
     assert result.risk == "unlikely" and not result.notify_ico
-    assert any("does not need to be reported to the ICO" in r and "recorded reason" in r for r in result.reasons)
+    assert any("does not require it to be reported to the ICO" in r and "recorded reason" in r for r in result.reasons)
 
 
 def test_risk_means_the_ico_within_72_hours_but_not_individuals() -> None:
@@ -210,11 +210,31 @@ def test_high_risk_means_telling_individuals() -> None:
     assert any("Art 34(1)" in r for r in result.reasons)
 
 
+EFFORT_REASON = "The contact details are from 2009 and the practice closed; most addresses are out of date."
+
+
 def test_disproportionate_effort_means_a_public_communication_instead() -> None:
-    result = result_for(**{**FULL, "disproportionate_effort": True})
+    result = result_for(**{**FULL, "disproportionate_effort": True, "disproportionate_effort_reason": EFFORT_REASON})
     assert (result.notify_ico, result.notify_individuals, result.public_communication) == (True, False, True)
     assert result.exemption == "art34_3_c"
     assert any("public communication" in r and "Art 34(3)(c)" in r for r in result.reasons)
+    assert any(EFFORT_REASON in r for r in result.reasons)  # the register holds why
+
+
+def test_a_bare_yes_to_disproportionate_effort_while_contact_details_are_held_asks_why() -> None:
+    # FULL's data include names and contact details: the exemption is not applied on a bare yes.
+    result = result_for(**{**FULL, "disproportionate_effort": True})
+    assert (result.notify_individuals, result.exemption, result.public_communication) == (True, None, False)
+    assert "disproportionate_effort_reason" in result.missing
+    assert any("say why" in r and "Art 34(3)(c)" in r for r in result.reasons)
+    # Without contact details in the data, a bare yes is enough (e.g. none were ever held).
+    health_only = {**FULL, "data_categories": ["special_health"], "disproportionate_effort": True}
+    assert result_for(**health_only).exemption == "art34_3_c"
+    # A reason too short to be one is not a reason.
+    assert (
+        result_for(**{**FULL, "disproportionate_effort": True, "disproportionate_effort_reason": "n/a"}).exemption
+        is None
+    )
 
 
 def test_later_measures_exempt_telling_individuals() -> None:
@@ -397,7 +417,7 @@ def test_questions_cover_every_answer_within_slack_limits() -> None:
     groups = {"What data", "Whose data", "How many", "What happened to it", "What protected it"}
     assert [q.key for q in QUESTIONS] == [f.name for f in fields(TriageAnswers)]
     for q in QUESTIONS:
-        assert q.group in groups and q.kind in {"bool", "choice", "multi", "count"}, q.key
+        assert q.group in groups and q.kind in {"bool", "choice", "multi", "count", "text"}, q.key
         assert 0 < len(q.label) <= 75 and 0 < len(q.help) <= 150, q.key
         assert all(0 < len(label) <= 75 for _, label in q.options), q.key
         if q.key in CONTRACT_VALUES:

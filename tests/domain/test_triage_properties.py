@@ -32,6 +32,8 @@ def _strategy(q: Question) -> st.SearchStrategy[Any]:
         return st.integers(min_value=0, max_value=10_000_000)
     if q.kind == "choice":
         return st.sampled_from(values)
+    if q.kind == "text":
+        return st.sampled_from(["n/a", "The records are from 1998 and hold no current addresses."])
     return st.lists(st.sampled_from(values), unique=True).map(tuple)
 
 

@@ -383,6 +383,7 @@ SCENARIOS = [
             data_categories=["basic_identifiers", "special_health"], subject_types=["patients"],
             subjects_count=2000, breach_types=["confidentiality"], cause="accidental", exposure="unknown",
             availability="not_affected", protection="none", disproportionate_effort=True,
+            disproportionate_effort_reason="The files are decades old: there are no current contact details.",
         ),
         ico=True, individuals=False, exemption="art34_3_c", public=True,
     ),

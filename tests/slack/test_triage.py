@@ -38,6 +38,8 @@ def triage_values(answers: dict[str, Any], **raw: str) -> dict[str, Any]:
         if q.kind == "count":
             typed = raw.get(q.key, None if given is None else str(given))
             values[q.key] = {"value": {"type": "number_input", "value": typed}}
+        elif q.kind == "text":
+            values[q.key] = {"value": {"type": "plain_text_input", "value": given}}
         elif q.kind == "multi":
             values[q.key] = {"value": {"type": "checkboxes", "selected_options": [{"value": v} for v in given or []]}}
         else:
@@ -268,3 +270,46 @@ def test_modals_fit_slacks_limits(previous: dict[str, Any] | None) -> None:
     assert asked == [q.key for q in QUESTIONS] and all(
         b.get("optional") for b in views[0]["blocks"][1:] if "label" in b
     )
+
+
+def test_a_bare_yes_to_disproportionate_effort_is_asked_why_and_a_reason_applies_it(harness: Harness) -> None:
+    bare = {**ANSWERS, "disproportionate_effort": True}
+    incident = triaged(harness, bare)
+    [post] = posts(harness, incident, "Triage v1")
+    shown = channel_message_text(post)
+    assert "Notify the ICO and tell the people affected" in shown and "say why" in shown
+    assert "Why would telling each person take disproportionate effort?" in shown  # listed as still not known
+    view_id, view = open_triage(harness, incident)
+    reason_block = block(view, "disproportionate_effort_reason")
+    assert reason_block["element"]["type"] == "plain_text_input" and reason_block["optional"] is True
+    explained = {**bare, "disproportionate_effort_reason": "The list is from 2011; no current addresses are held."}
+    assert harness.driver.view_submission(view, triage_values(explained), user=DPO, view_id=view_id).body == ""
+    harness.wait_for(lambda: posts(harness, incident, "Triage v2"), "the second triage result")
+    stored = assessments(harness)[-1]
+    assert stored.answers["disproportionate_effort_reason"].startswith("The list is from 2011")
+    assert stored.result["exemption"] == "art34_3_c" and stored.result["public_communication"] is True
+
+
+def test_a_pecr_incident_is_triaged_on_its_own_regimes_and_shows_each(harness: Harness) -> None:
+    incident = harness.report(regimes=("uk-gdpr", "pecr"))
+    view_id, view = open_triage(harness, incident)
+    unlikely = {
+        "personal_data": True,
+        "data_categories": ["basic_identifiers"],
+        "subjects_count": 1,
+        "records_count": 1,
+        "breach_types": ["confidentiality"],
+        "cause": "accidental",
+        "exposure": "trusted",
+        "recovered": True,
+        "protection": "none",
+        "availability": "not_affected",
+        "impact_on_people": "none",
+    }
+    assert harness.driver.view_submission(view, triage_values(unlikely), user=DPO, view_id=view_id).body == ""
+    [post] = harness.wait_for(lambda: posts(harness, incident, "Triage v1"), "the triage result")
+    shown = channel_message_text(post)
+    assert "*By regime*" in shown and "UK GDPR: gives way to PECR" in shown and "PECR: report to the regulator" in shown
+    assert "Notify the ICO" in shown and "does not require it to be reported" not in shown
+    [stored] = assessments(harness)
+    assert [e["regime"] for e in stored.result["regimes"]] == ["uk-gdpr", "pecr"]

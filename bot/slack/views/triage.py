@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
-from bot.domain.decision import capitalised, decision_text
-from bot.domain.triage import QUESTIONS, Question
+from bot.domain.decision import capitalised, decision_text, regime_words
+from bot.domain.triage import QUESTIONS, TEXT_LIMIT, Question
 from bot.services.assessments import JUSTIFICATION_MINIMUM, current_decision, latest_assessment
 from bot.slack.views import forms
 from bot.slack.views.text import button, context, escape, mention, plain, section
@@ -51,6 +51,16 @@ def _options(q: Question) -> list[dict[str, Any]]:
 
 
 def _element(q: Question, previous: Any) -> dict[str, Any]:
+    if q.kind == "text":
+        element_text: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "multiline": True,
+            "max_length": TEXT_LIMIT,
+        }
+        if isinstance(previous, str) and previous:
+            element_text["initial_value"] = previous
+        return element_text
     if q.kind == "count":
         element: dict[str, Any] = {
             "type": "number_input",
@@ -142,7 +152,11 @@ def read_answers(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     raw: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for q in QUESTIONS:
-        if q.kind == "count":
+        if q.kind == "text":
+            typed = forms.text(view, q.key)
+            if typed:
+                raw[q.key] = typed
+        elif q.kind == "count":
             typed = forms.text(view, q.key).replace(",", "")
             if not typed:
                 continue
@@ -262,6 +276,10 @@ def result_blocks(ref: str, assessment: Assessment, actor: str) -> list[dict[str
         )
     ]
     blocks += _bullet_sections("*Why*", list(result.get("reasons") or []))
+    regimes = list(result.get("regimes") or ())
+    if any(entry.get("regime") != "uk-gdpr" for entry in regimes):  # UK GDPR alone says it all above
+        processor = result.get("role") == "processor"
+        blocks += _bullet_sections("*By regime*", [regime_words(entry, processor=processor) for entry in regimes])
     missing = missing_labels(result)
     if missing:
         blocks += _bullet_sections("*Still not known* (answers that could change the decision)", missing)
