@@ -1,4 +1,5 @@
-"""`breachbot incident action|facts`: what was done, and the facts the ICO form and register ask for."""
+"""`breachbot incident action|facts|controller-told`: what was done and when, the facts the ICO form,
+the letters and the register ask for, and (for a processor) when the controller was told."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
 from bot.domain.timeparse import parse_instant
-from bot.services import actions, facts
+from bot.services import actions, facts, processor
 
 
 def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -14,6 +15,7 @@ def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type:
     action.add_argument("ref")
     action.add_argument("text")
     action.add_argument("--planned", action="store_true", help="an action planned, not yet done")
+    action.add_argument("--at", help='when it was done, if not just now (e.g. "24/11/2026 10:30")')
     action.add_argument("--as", dest="actor")
     add_json_flag(action)
     action.set_defaults(handler=add_action)
@@ -26,19 +28,43 @@ def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type:
     fact.add_argument("--others-told", help="police, other regulators, media coverage")
     fact.add_argument("--individuals-told-at", help="when the people affected were told")
     fact.add_argument("--individuals-told-how", help="how they were told (letter, email, public notice)")
+    fact.add_argument(
+        "--measures-in-place", help="security before the breach: access controls, policies, training, encryption"
+    )
+    fact.add_argument("--public-description", help="what happened, in plain words for the people affected")
+    fact.add_argument("--public-consequences", help="what it could mean for them, written to them ('you')")
+    fact.add_argument("--public-measures", help="what was done about it, in plain words for the people affected")
+    fact.add_argument(
+        "--contract-hours", type=int, help="processor: hours from awareness the contract gives to tell the controller"
+    )
+    fact.add_argument("--at", help="when these facts came true (e.g. when the police were told), if not just now")
     fact.add_argument("--as", dest="actor")
     add_json_flag(fact)
     fact.set_defaults(handler=set_facts)
+
+    told = sub.add_parser("controller-told", help="processor: record when and how the controller was told")
+    told.add_argument("ref")
+    told.add_argument("--at", required=True, help="when the controller was told")
+    told.add_argument("--how", required=True, help="how, e.g. 'phone call to their DPO, then email'")
+    told.add_argument("--as", dest="actor")
+    add_json_flag(told)
+    told.set_defaults(handler=controller_told)
 
 
 def add_action(args: argparse.Namespace) -> int:
     rt = runtime()
     now = rt.clock.now()
+    happened_at = parse_instant(args.at, zone=rt.settings.zone, now=now) if args.at else None
     with rt.database.unit_of_work() as session:
         recorded = actions.add_action(
-            session, args.ref, args.text, actor=actor_name(args), now=now, planned=args.planned
+            session, args.ref, args.text, actor=actor_name(args), now=now, planned=args.planned, happened_at=happened_at
         )
-        data = {"ref": args.ref.upper(), "action": recorded.text, "planned": recorded.planned}
+        data = {
+            "ref": args.ref.upper(),
+            "action": recorded.text,
+            "planned": recorded.planned,
+            "at": (recorded.happened_at or recorded.created_at).isoformat(),
+        }
     emit(args, data, f"{data['ref']}: {'planned' if recorded.planned else 'remedial'} action recorded")
     return 0
 
@@ -56,9 +82,35 @@ def set_facts(args: argparse.Namespace) -> int:
         "others_told": args.others_told,
         "individuals_told_at": told_at,
         "individuals_told_how": args.individuals_told_how,
+        "measures_in_place": args.measures_in_place,
+        "public_description": args.public_description,
+        "public_consequences": args.public_consequences,
+        "public_measures": args.public_measures,
     }
     with rt.database.unit_of_work() as session:
-        incident = facts.set_facts(session, args.ref, changes, actor=actor_name(args), now=now)
+        happened_at = parse_instant(args.at, zone=rt.settings.zone, now=now) if args.at else None
+        incident = facts.set_facts(session, args.ref, changes, actor=actor_name(args), now=now, happened_at=happened_at)
+        if args.contract_hours is not None:
+            processor.set_contract_hours(session, args.ref, args.contract_hours, actor=actor_name(args), now=now)
         data = {"ref": incident.ref, **{k: getattr(incident, k) for k in changes}}
+        data["contract_hours"] = incident.contract_hours
     emit(args, data, f"{data['ref']}: facts recorded")
+    return 0
+
+
+def controller_told(args: argparse.Namespace) -> int:
+    rt = runtime()
+    now = rt.clock.now()
+    told_at = parse_instant(args.at, zone=rt.settings.zone, now=now)
+    with rt.database.unit_of_work() as session:
+        incident = processor.record_controller_told(
+            session, args.ref, told_at=told_at, how=args.how, actor=actor_name(args), now=now
+        )
+        data = {
+            "ref": incident.ref,
+            "controller_name": incident.controller_name,
+            "controller_told_at": incident.controller_told_at.isoformat() if incident.controller_told_at else None,
+            "controller_told_how": incident.controller_told_how,
+        }
+    emit(args, data, f"{data['ref']}: controller told; the processor clock's alerts are stopped")
     return 0

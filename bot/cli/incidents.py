@@ -30,6 +30,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     opener.add_argument("--discovered-how", help="how it was discovered")
     opener.add_argument("--processor", action="store_true", help="the data is processed for another controller")
     opener.add_argument("--controller", help="the controller to tell (for a processor)")
+    opener.add_argument(
+        "--contract-hours", type=int, help="processor: hours from awareness the contract gives to tell the controller"
+    )
     opener.add_argument("--near-miss", action="store_true", help="record a near miss: no personal data was compromised")
     opener.add_argument("--as", dest="actor", help="who is reporting (default: your user name)")
     add_json_flag(opener)
@@ -88,6 +91,7 @@ def open_incident(args: argparse.Namespace) -> int:
         discovered_how=args.discovered_how,
         is_processor=True if args.processor else None,
         controller_name=args.controller,
+        contract_hours=args.contract_hours,
         near_miss=args.near_miss,
     )
     with rt.database.unit_of_work() as session:
@@ -150,6 +154,9 @@ def show_incident(args: argparse.Namespace) -> int:
         lines.append(f"What happened: {data['description']}")
     if data["controller_name"]:
         lines.append(f"Controller to tell: {data['controller_name']}")
+    if data["controller_told_at"]:
+        told = format_local(datetime.fromisoformat(data["controller_told_at"]), zone)
+        lines.append(f"Controller told: {told} ({data['controller_told_how']})")
     if data["close_reason"]:
         lines.append(f"Closed: {data['close_reason']}")
     emit(args, data, "\n".join(lines))

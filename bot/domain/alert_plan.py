@@ -73,6 +73,7 @@ class PlanRules:
     name: str
     clock_hours: int
     anchor: str  # "deadline" or "aware"
+    contractual: bool  # the plan for a clock whose deadline a contract sets (a processor's)
     alerts: tuple[AlertSpec, ...]
     repeat_every: timedelta
     repeat: AlertSpec
@@ -114,6 +115,7 @@ def _rules() -> tuple[dict[str, PlanRules], dict[str, Urgency]]:
             name=name,
             clock_hours=int(row["clock_hours"]),
             anchor=row["anchor"],
+            contractual=bool(row.get("contractual", False)),
             alerts=tuple(_spec(alert) for alert in row["alerts"]),
             repeat_every=timedelta(hours=float(row["repeat_every_hours"])),
             repeat=_spec(row["repeat"]),
@@ -132,38 +134,53 @@ def urgency(key: str) -> Urgency:
     return _rules()[1][key]
 
 
-def rules_for(regime_key: str) -> PlanRules:
+def rules_for(regime_key: str, contract_hours: int | None = None) -> PlanRules:
+    """The plan for a regime's clock; a clock with no statutory hours but a contractual deadline
+    (`contract_hours`) gets the contractual plan."""
     hours = get_regime(regime_key).hours or 0
     plans = _rules()[0]
-    return next((p for p in plans.values() if p.clock_hours == hours), plans["default"])
+    if not hours and contract_hours:
+        return next(p for p in plans.values() if p.contractual)
+    return next((p for p in plans.values() if p.clock_hours == hours and not p.contractual), plans["default"])
 
 
-def spec_for(regime_key: str, key: str) -> AlertSpec:
-    rules = rules_for(regime_key)
-    if key == rules.repeat.key:
-        return rules.repeat
-    for spec in rules.alerts:
-        if spec.key == key:
-            return spec
+def _candidate_plans(regime_key: str) -> list[PlanRules]:
+    plans = [rules_for(regime_key)]
+    if get_regime(regime_key).hours is None:
+        plans += [p for p in _rules()[0].values() if p.contractual]
+    return plans
+
+
+def _plan_with(regime_key: str, key: str) -> PlanRules:
+    """The plan an alert key belongs to: keys are unique across a regime's possible plans, so an alert row
+    names its plan without the incident's contract at hand."""
+    for rules in _candidate_plans(regime_key):
+        if key == rules.repeat.key or any(spec.key == key for spec in rules.alerts):
+            return rules
     raise KeyError(f"no alert {key!r} in the plan for {regime_key}")
 
 
-def deadline_of(regime_key: str, aware_at: datetime) -> datetime | None:
-    return deadline_for(regime_key, aware_at).due_at
+def spec_for(regime_key: str, key: str) -> AlertSpec:
+    rules = _plan_with(regime_key, key)
+    return rules.repeat if key == rules.repeat.key else next(spec for spec in rules.alerts if spec.key == key)
 
 
-def _anchor(rules: PlanRules, regime_key: str, aware_at: datetime) -> datetime:
-    deadline = deadline_of(regime_key, aware_at)
+def deadline_of(regime_key: str, aware_at: datetime, contract_hours: int | None = None) -> datetime | None:
+    return deadline_for(regime_key, aware_at, contract_hours).due_at
+
+
+def _anchor(rules: PlanRules, regime_key: str, aware_at: datetime, contract_hours: int | None) -> datetime:
+    deadline = deadline_of(regime_key, aware_at, contract_hours)
     if rules.anchor == "deadline" and deadline is not None:
         return deadline
     return require_aware(aware_at)
 
 
-def plan_alerts(regime_key: str, aware_at: datetime) -> list[PlannedTime]:
+def plan_alerts(regime_key: str, aware_at: datetime, contract_hours: int | None = None) -> list[PlannedTime]:
     """Every planned alert of one regime's clock, soonest first (repeats come later, one at a time)."""
     aware = require_aware(aware_at)
-    rules = rules_for(regime_key)
-    anchor = _anchor(rules, regime_key, aware)
+    rules = rules_for(regime_key, contract_hours)
+    anchor = _anchor(rules, regime_key, aware, contract_hours)
     planned = []
     for spec in rules.alerts:
         due = aware if spec.at_hours is None else anchor + timedelta(hours=spec.at_hours)
@@ -173,15 +190,15 @@ def plan_alerts(regime_key: str, aware_at: datetime) -> list[PlannedTime]:
     return sorted(planned, key=lambda p: p.due_at)
 
 
-def next_repeat(regime_key: str, aware_at: datetime, now: datetime) -> PlannedTime:
+def next_repeat(regime_key: str, aware_at: datetime, now: datetime, contract_hours: int | None = None) -> PlannedTime:
     """The next repeating reminder after the plan's last alert and strictly after `now`.
 
     Repeats that fell while nobody could send them are not made up: one reminder, not a burst.
     """
     aware = require_aware(aware_at)
-    rules = rules_for(regime_key)
-    anchor = _anchor(rules, regime_key, aware)
-    last_planned = max((p.due_at for p in plan_alerts(regime_key, aware)), default=anchor)
+    rules = rules_for(regime_key, contract_hours)
+    anchor = _anchor(rules, regime_key, aware, contract_hours)
+    last_planned = max((p.due_at for p in plan_alerts(regime_key, aware, contract_hours)), default=anchor)
     floor = max(last_planned, require_aware(now))
     step = max(1, int((floor - anchor) / rules.repeat_every) + 1)
     due = anchor + rules.repeat_every * step
@@ -194,7 +211,7 @@ def next_repeat(regime_key: str, aware_at: datetime, now: datetime) -> PlannedTi
 def starts_repeats(regime_key: str, kind: str) -> bool:
     """Whether, once this alert is sent (or missed), the next repeating reminder must be scheduled:
     true for the plan's last alert and for every repeat."""
-    rules = rules_for(regime_key)
+    rules = _plan_with(regime_key, kind)
     last = max(rules.alerts, key=lambda s: float("-inf") if s.at_hours is None else s.at_hours)
     return kind in (rules.repeat.key, last.key)
 

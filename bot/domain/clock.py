@@ -69,6 +69,9 @@ class Deadline:
     regime: Regime
     aware_at: datetime  # UTC
     due_at: datetime | None  # UTC; None when the rule is "without undue delay"
+    # Hours set by a contract rather than the law: a processor's deadline to tell its controller
+    # (Art 28(3)(f)) on a clock the law leaves at "without undue delay".
+    contract_hours: int | None = None
 
     def overdue(self, now: datetime) -> bool:
         return self.due_at is not None and require_aware(now) > self.due_at
@@ -82,7 +85,8 @@ class Deadline:
             "regime": self.regime.key,
             "label": self.regime.label,
             "report_to": self.regime.report_to,
-            "hours": self.regime.hours,
+            "hours": self.regime.hours if self.contract_hours is None else self.contract_hours,
+            "contractual": self.contract_hours is not None,
             "aware_at": self.aware_at.isoformat(),
             "deadline": self.due_at.isoformat() if self.due_at else None,
             "deadline_local": self.due_at.astimezone(display_zone).isoformat() if self.due_at else None,
@@ -91,16 +95,22 @@ class Deadline:
         }
 
 
-def deadline_for(regime_key: str, aware_at: datetime) -> Deadline:
+def deadline_for(regime_key: str, aware_at: datetime, contract_hours: int | None = None) -> Deadline:
+    """The regime's deadline from awareness. `contract_hours` gives a clock the law leaves at "without
+    undue delay" (the processor's) the deadline its contract sets; it never moves a statutory deadline."""
     regime = get_regime(regime_key)
     aware_utc = require_aware(aware_at)
-    due = None if regime.hours is None else aware_utc + timedelta(hours=regime.hours)
-    return Deadline(regime=regime, aware_at=aware_utc, due_at=due)
+    contractual = contract_hours if regime.hours is None and contract_hours else None
+    hours = regime.hours if contractual is None else contractual
+    due = None if hours is None else aware_utc + timedelta(hours=hours)
+    return Deadline(regime=regime, aware_at=aware_utc, due_at=due, contract_hours=contractual)
 
 
-def deadlines_for(regime_keys: list[str] | tuple[str, ...], aware_at: datetime) -> list[Deadline]:
+def deadlines_for(
+    regime_keys: list[str] | tuple[str, ...], aware_at: datetime, contract_hours: int | None = None
+) -> list[Deadline]:
     """Every clock an incident runs, soonest first; the no-fixed-hours ones last."""
-    found = [deadline_for(key, aware_at) for key in regime_keys]
+    found = [deadline_for(key, aware_at, contract_hours) for key in regime_keys]
     far_future = datetime.max.replace(tzinfo=UTC)
     return sorted(found, key=lambda d: (d.due_at or far_future, d.regime.key))
 

@@ -3,7 +3,10 @@ categories, plain-English phrasings for the people affected, and the advice that
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
 from typing import Any
 
 # fmt: off
@@ -15,7 +18,7 @@ ICO_HELPLINE = "0303 123 1113"
 # The ICO online form's data categories, plus credentials (contracts.md).
 CATEGORY_LABELS = {
     "basic_identifiers": "Basic personal identifiers (e.g. name, contact details)",
-    "identification_data": "Identification data (e.g. usernames, passwords)",
+    "identification_data": "Identification data (e.g. date of birth, National Insurance or NHS number)",
     "economic_financial": "Economic and financial data (e.g. card numbers, bank details)",
     "official_documents": "Official documents (e.g. driving licences, passports)",
     "location": "Location data", "genetic_biometric": "Genetic or biometric data",
@@ -28,7 +31,8 @@ CATEGORY_LABELS = {
     "special_health": "Health data", "other": "Other"}
 PLAIN_CATEGORIES = {
     "basic_identifiers": "your name and contact details",
-    "identification_data": "your account details, such as your username",
+    "identification_data": "details that identify you, such as your date of birth or your National Insurance "
+                           "or NHS number",
     "economic_financial": "your bank or payment card details",
     "official_documents": "details from official papers, such as your passport or driving licence",
     "location": "details of where you are or have been",
@@ -50,8 +54,10 @@ BREACH_TYPES = {"confidentiality": "Confidentiality: personal data disclosed or 
                 "integrity": "Integrity: personal data altered without authority",
                 "availability": "Availability: personal data lost, destroyed or not accessible"}
 CAUSES = {"malicious": "Deliberate (malicious)", "accidental": "Accidental"}
-PROTECTION = {"none": "No encryption or other protection of the data", "encrypted": "Encrypted",
-              "hashed": "Hashed", "pseudonymised": "Pseudonymised"}
+# What the triage's "protection" answer says, and only that: "none" means the data were not encrypted,
+# hashed or pseudonymised, not that there was no security at all (that is the measures in place).
+PROTECTION = {"none": "The data were not encrypted", "encrypted": "The data were encrypted",
+              "hashed": "The data were hashed", "pseudonymised": "The data were pseudonymised"}
 INTACT = {True: " (state of the art; key or salt not compromised)",
           False: " (key or salt may be compromised)"}
 EXPOSURE = {"none": "No one unauthorised saw the data (access and copying ruled out)",
@@ -74,34 +80,6 @@ RISK_LEVELS = {"none": "no risk to people identified", "unlikely": "unlikely to 
                "high": "likely to result in a high risk to people"}
 REGIMES = {"uk-gdpr": "UK GDPR", "pecr": "PECR reg 5A", "eidas": "UK eIDAS Art 19 (24 hours)",
            "nis": "NIS Regulations 2018", "processor": "UK GDPR Art 33(2) (processor)"}
-_SPECIAL = ("special_racial_ethnic", "special_political", "special_religious", "special_trade_union",
-            "special_sex_life", "special_sexual_orientation", "special_health", "genetic_biometric",
-            "criminal_offence")
-_PHISHING = ("Be careful with emails, texts and calls that mention this or ask for your details.",
-             "Do not click links or open files in messages you did not expect.")
-ADVICE: dict[str, tuple[str, ...]] = {
-    "credentials": ("Change your password for your account with us now.",
-                    "If you use the same password anywhere else, change it there too.",
-                    "Turn on two-step sign-in where you can."),
-    "identification_data": ("Change your password for your account with us.", *_PHISHING),
-    "economic_financial": ("Check your bank and card statements for payments you do not know about.",
-                           "If you see anything wrong, tell your bank straight away.",
-                           "Your bank will never ask you for your PIN or your full password."),
-    "official_documents": (
-        "Check your credit file for loans or accounts you did not open. You can do this for free.",
-        "If you think someone is using your details, tell the police and the office that issued the paper."),
-    "basic_identifiers": _PHISHING,
-    "location": ("If you are worried about your safety, tell the police. In an emergency, call 999.",),
-} | dict.fromkeys(_SPECIAL, ("If this news has upset you, please talk to us. We are here to help.",))
-HARMS: dict[str, str] = {
-    "credentials": "account takeover, including other accounts that share the password",
-    "identification_data": "access to accounts and identity fraud",
-    "economic_financial": "fraud and financial loss", "official_documents": "identity theft and fraud",
-    "basic_identifiers": "phishing, scams and unwanted contact",
-    "location": "risk to physical safety, such as stalking",
-    "genetic_biometric": "identity fraud that cannot be undone, and discrimination",
-    "criminal_offence": "discrimination and damage to reputation",
-} | dict.fromkeys(_SPECIAL[:7], "discrimination, distress and damage to reputation")
 _CONFIDENTIALITY = {
     "trusted": "{some} were sent by mistake to an organisation that must keep them private.",
     "known": "{some} were sent to or seen by people who should not have had them.",
@@ -110,18 +88,84 @@ _CONFIDENTIALITY = {
 # fmt: on
 
 
+@cache
+def _rules(name: str) -> dict[str, Any]:
+    return tomllib.loads(resources.files("bot.rules").joinpath(name).read_text("utf-8"))
+
+
+def _advice_row(category: str) -> Mapping[str, Any]:
+    rules = _rules("advice.toml")
+    if category in rules["special"]["categories"]:
+        return rules["special"]
+    return rules["categories"].get(category, {})
+
+
 def _unique(items: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
 def advice_for(categories: Sequence[str]) -> list[str]:
-    """Concrete steps for the people affected that fit the data involved; phishing advice always fits."""
-    steps = [step for key in categories if isinstance(key, str) for step in ADVICE.get(key, ())]
-    return _unique([*steps, *_PHISHING[:1]])
+    """Concrete steps for the people affected that fit the data involved (rules/advice.toml); guarding
+    against scams that use the breach always fits."""
+    rules = _rules("advice.toml")
+    order = rules["order"]
+
+    def rank(key: str) -> int:
+        group = "special" if key in rules["special"]["categories"] else key
+        return order.index(group) if group in order else len(order)
+
+    ranked = sorted((key for key in categories if isinstance(key, str)), key=rank)
+    steps = [step for key in ranked for step in _advice_row(key).get("steps", ())]
+    return _unique([*steps, *rules["always"]["steps"]])
 
 
 def harms_for(categories: Sequence[str]) -> list[str]:
-    return _unique([HARMS[key] for key in categories if key in HARMS])
+    """The harms to consider for the ICO form, third person."""
+    return _unique([row["harm"] for key in categories if "harm" in (row := _advice_row(key))])
+
+
+def consequences_for(categories: Sequence[str]) -> list[str]:
+    """What the breach could mean for a person, in the second person, from the kinds of data involved."""
+    said = []
+    special = [PLAIN_CATEGORIES[k] for k in categories if k in _rules("advice.toml")["special"]["categories"]]
+    for key in categories:
+        row = _advice_row(key)
+        if "to_you" not in row:
+            continue
+        said.append(row["to_you"].format(what=_join_plain([s.removeprefix("your ") for s in special])))
+    return _unique(said)
+
+
+def _join_plain(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1] if items else ""
+
+
+def ico_likelihood(risk: str | None) -> str | None:
+    """The ICO form's answer to "how likely are significant consequences", from the risk level."""
+    return _rules("ico_form.toml")["likelihood"].get(str(risk)) if risk else None
+
+
+_RISK_ORDER = ("none", "unlikely", "risk", "high")
+
+
+def severity_against_risk(band: str | None, risk: str | None) -> int:
+    """0 when the ENISA band suggests the same risk level as the decision; 1 when it suggests a higher
+    one, -1 a lower one."""
+    suggested = _rules("ico_form.toml")["enisa_as_risk"].get(str(band))
+    if suggested is None or risk not in _RISK_ORDER:
+        return 0
+    level = max(_RISK_ORDER.index(str(risk)), 1)  # "no risk" and "unlikely" both read as a low band
+    return (_RISK_ORDER.index(suggested) > level) - (_RISK_ORDER.index(suggested) < level)
+
+
+def people(count: int) -> str:
+    """'1 person', '1,200 people'."""
+    return f"{count:,} {'person' if count == 1 else 'people'}"
+
+
+def up_to_people(count: int) -> str:
+    """'Up to 1,200 people', but '1 person': a most of one is one."""
+    return people(count) if count == 1 else f"Up to {people(count)}"
 
 
 def addressee(subject_types: Sequence[str]) -> str:

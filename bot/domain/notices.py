@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,11 +42,17 @@ from bot.domain.notice_wording import (
     SUBJECT_LABELS,
     addressee,
     advice_for,
+    consequences_for,
     harms_for,
+    ico_likelihood,
+    people,
     plain_nature,
+    severity_against_risk,
     str_list,
+    up_to_people,
 )
 from bot.domain.personal_data import personal_data_warnings
+from bot.domain.triage import HIGH_RISK_CATEGORIES, LARGE_VOLUME_AT, VULNERABLE_SUBJECTS
 
 UNKNOWN_MARKER = "[NOT YET KNOWN: {what}]"
 NOTICE_KINDS = (
@@ -56,6 +62,8 @@ NOTICE_KINDS = (
     "pecr_subscriber_notice",
     "public_communication",
 )
+# Letters to the people affected: written for them, so they never carry the internal description.
+PEOPLE_KINDS = ("individuals_notice", "pecr_subscriber_notice", "public_communication")
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 LONDON = ZoneInfo("Europe/London")
 PECR = "pecr"
@@ -100,6 +108,18 @@ class NoticeContext:
     staff_involved: str | None
     cyber_incident: bool | None
     others_told: str | None
+    # Facts added later have defaults, so organisations' code and tests that build a context keep working.
+    ico_reported_at: datetime | None = None
+    measures_in_place: str | None = None  # security before the breach: access controls, policies, training
+    public_description: str | None = None  # what happened, in plain words for the people affected
+    public_consequences: str | None = None  # what it could mean for them, in the second person
+    public_measures: str | None = None  # what was done, in plain words for them
+    individuals_told_at: datetime | None = None
+    individuals_told_how: str | None = None
+    controller_told_at: datetime | None = None
+    controller_told_how: str | None = None
+    contract_hours: int | None = None
+    fact_times: Mapping[str, datetime] = field(default_factory=dict)  # when each fact came true
 
 
 @dataclass(frozen=True)
@@ -207,8 +227,8 @@ def _is_blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        # People type "none" or "null" into forms meaning "don't know"; it must not reach a draft.
-        return value.strip().lower() in {"", "none", "null"}
+        # A fact recorded as "None" (no one else was told) is an answer, and the draft says it as given.
+        return not value.strip()
     return isinstance(value, list | tuple | set | frozenset | Mapping) and not value
 
 
@@ -286,6 +306,7 @@ def _environment(search_path: tuple[str, ...]) -> ImmutableSandboxedEnvironment:
         london=london,
         advice_for=advice_for,
         harms_for=harms_for,
+        consequences_for=consequences_for,
         ICO_HELPLINE=ICO_HELPLINE,
     )
     env.filters.update(
@@ -336,8 +357,29 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
     if protection_text and protection != "none" and isinstance(a.get("protection_intact"), bool):
         protection_text += INTACT[a["protection_intact"]]
     categories = str_list(a.get("data_categories"))
+    subjects = _count(a.get("subjects_count"))
     return {
-        "follow_up": not _is_blank(ctx.ico_case_ref),
+        # Once the report is recorded, any later draft is a follow-up to it.
+        "follow_up": ctx.ico_reported_at is not None or not _is_blank(ctx.ico_case_ref),
+        "ico_reported_at": ctx.ico_reported_at,
+        "measures_in_place": None if _is_blank(ctx.measures_in_place) else ctx.measures_in_place,
+        "public_account": None if _is_blank(ctx.public_description) else ctx.public_description,
+        "public_account_wanted": _public_account_wanted(plain_nature(a)),
+        "public_account_wanted_public": _public_account_wanted(
+            plain_nature(a, "Some personal details of the people affected")
+        ),
+        "public_consequences": None if _is_blank(ctx.public_consequences) else ctx.public_consequences,
+        "public_measures": None if _is_blank(ctx.public_measures) else ctx.public_measures,
+        "suggested_consequences": consequences_for(categories),
+        "consequences_wanted": _consequences_wanted(harms_for(categories)),
+        "subjects_people": people(subjects) if subjects is not None else None,
+        "subjects_may_be_affected": f"{up_to_people(subjects)} may be affected." if subjects is not None else None,
+        "individuals_told_at": ctx.individuals_told_at,
+        "individuals_told_how": None if _is_blank(ctx.individuals_told_how) else ctx.individuals_told_how,
+        "controller_told_at": ctx.controller_told_at,
+        "others_told_at": ctx.fact_times.get("others_told"),
+        "controller_told_how": None if _is_blank(ctx.controller_told_how) else ctx.controller_told_how,
+        "contract_deadline": ctx.aware_at + timedelta(hours=ctx.contract_hours) if ctx.contract_hours else None,
         "processor": _is_processor(ctx),
         "deadline": deadline,
         "deadline_hours": deadline_hours,
@@ -347,7 +389,7 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
         "late": ctx.late or ctx.now > deadline,
         "data_categories": categories,
         "subject_types": str_list(a.get("subject_types")),
-        "subjects_count": _count(a.get("subjects_count")),
+        "subjects_count": subjects,
         "records_count": _count(a.get("records_count")),
         "breach_types": [BREACH_TYPES.get(t, t) for t in str_list(a.get("breach_types"))],
         "cause": CAUSES.get(str(a.get("cause"))),
@@ -356,6 +398,7 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
         "recovered": a.get("recovered") if isinstance(a.get("recovered"), bool) else None,
         "availability": AVAILABILITY.get(str(a.get("availability"))),
         "media_coverage": a.get("media_coverage"),
+        # Kept for organisations' own templates; ours offer them only as suggestions inside a marker.
         "plain_nature": plain_nature(a),
         "plain_nature_public": plain_nature(a, "Some personal details of the people affected"),
         "regimes": [REGIMES.get(r, r) for r in ctx.regimes],
@@ -366,12 +409,94 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
     }
 
 
+def _public_account_wanted(suggestion: str) -> str:
+    # The "]" of the suggestion would end the marker early; the triage answers never hold one.
+    return f'what happened, in plain words for the people affected. Suggested: "{suggestion}"'
+
+
+def _consequences_wanted(harms: Sequence[str]) -> str:
+    wanted = "likely consequences for the people affected"
+    return f"{wanted}. Suggested from the data involved: {'; '.join(harms)}" if harms else wanted
+
+
+def _risk_in_force(ctx: NoticeContext) -> str | None:
+    """The risk level the decision in force stands for: the DPO's override speaks for itself."""
+    if ctx.override is not None:
+        if _decided(ctx, "notify_individuals"):
+            return "high"
+        return "risk" if _decided(ctx, "notify_ico") else "unlikely"
+    risk = (ctx.result or {}).get("risk")
+    return str(risk) if risk else None
+
+
+def _labels_of(table: Mapping[str, str], keys: Sequence[str]) -> str:
+    names = [table.get(k, k).split(" (")[0].lower() for k in keys]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _why_lower(a: Mapping[str, Any]) -> list[str]:
+    """Facts that make harm less likely than the severity of the data and circumstances suggests."""
+    why = []
+    if a.get("protection") in ("encrypted", "hashed") and a.get("protection_intact") is True:
+        secret = "key" if a["protection"] == "encrypted" else "salt"
+        why.append(f"the data were {a['protection']} to a current standard and the {secret} was not compromised")
+    if a.get("exposure") == "none":
+        why.append("no one unauthorised saw the data")
+    elif a.get("exposure") == "trusted":
+        why.append("the only people who received the data are bound to keep it confidential")
+    if a.get("recovered") is True:
+        why.append("copies were recovered or deleted before they could be misused")
+    if a.get("availability") == "restored_quickly":
+        why.append("the data were restored quickly from backup")
+    return why
+
+
+def _why_higher(a: Mapping[str, Any]) -> list[str]:
+    """Facts that make the risk to people higher than the severity score alone suggests."""
+    why = []
+    high = [c for c in str_list(a.get("data_categories")) if c in HIGH_RISK_CATEGORIES]
+    if high:
+        why.append(f"the data include {_labels_of(CATEGORY_LABELS, high)}")
+    vulnerable = [s for s in str_list(a.get("subject_types")) if s in VULNERABLE_SUBJECTS]
+    if vulnerable:
+        why.append(f"the people affected include {_labels_of(SUBJECT_LABELS, vulnerable)}")
+    count = _count(a.get("subjects_count"))
+    if count is not None and count >= LARGE_VOLUME_AT:
+        why.append(f"up to {people(count)} may be affected")
+    if a.get("impact_on_people") == "significant":
+        why.append("the people affected have had, or are likely to have, significant consequences")
+    return why
+
+
+def _severity_note(ctx: NoticeContext, band: str | None, risk: str | None) -> tuple[bool, str | None]:
+    """Whether the ICO draft may show the ENISA severity, and the sentence that must go with it when the
+    band suggests another risk level than the decision. With no fact to say why, the score stays in the
+    register: a regulator must never read a severity that contradicts the decision unexplained."""
+    direction = severity_against_risk(band, risk)
+    if direction == 0:
+        return True, None
+    why = _why_lower(ctx.answers) if direction > 0 else _why_higher(ctx.answers)
+    if not why:
+        return False, None
+    joined = why[0] if len(why) == 1 else "; ".join(why[:-1]) + "; and " + why[-1]
+    return True, (
+        "The ENISA score rates the severity of the data and the circumstances; our assessment also weighs how "
+        f"likely harm is. We judge the risk to people {'lower' if direction > 0 else 'higher'} than the score "
+        f"alone suggests because {joined}."
+    )
+
+
 def _decision(ctx: NoticeContext) -> dict[str, Any]:
     result = ctx.result or {}
     override = ctx.override or {}
     severity = result.get("severity") if isinstance(result.get("severity"), Mapping) else None
     exemption = result.get("exemption")
+    risk = _risk_in_force(ctx)
+    show_severity, severity_note = _severity_note(ctx, severity.get("band") if severity else None, risk)
     return {
+        "likelihood": ico_likelihood(risk),
+        "show_severity": bool(severity) and show_severity,
+        "severity_note": severity_note,
         "assessed": ctx.result is not None,
         "computed_ico": result.get("notify_ico"),
         "computed_individuals": result.get("notify_individuals"),
@@ -497,7 +622,7 @@ def _preamble(unknowns: Sequence[str], warnings: Sequence[str]) -> str:
         items = "".join(f"- {what}\n" for what in unknowns)
         parts.append(
             "## Still to confirm\n\nThese facts are not yet known. Confirm them, or send them "
-            f"later, before this draft is final:\n\n{items}"
+            f"later, before this draft is final:\n\n{items}\nRemove these notes before sending.\n"
         )
     return "\n".join(parts)
 
@@ -531,6 +656,18 @@ def render_notice(kind: str, ctx: NoticeContext, templates_dir: Path | None = No
     finally:
         _UNKNOWNS.reset(token)
     warnings = _kind_warnings(kind, ctx)
+    listed = [a for a in _actions(ctx, planned=False) + _actions(ctx, planned=True) if a["text"] in body]
+    if kind in PEOPLE_KINDS and _is_blank(ctx.public_measures) and listed:
+        warnings.append(
+            "This letter lists the remedial actions as recorded for the register. Put what was done in plain "
+            f"words for the people affected with breachbot incident facts {ctx.ref} --public-measures TEXT "
+            "(or /breach facts), or edit them here."
+        )
+    if kind in PEOPLE_KINDS and ctx.ico_reported_at is None and "Information Commissioner" in body:
+        warnings.append(
+            "The ICO report is not recorded yet, so this letter says it is still to be made. If it has been "
+            f"made, record it (breachbot incident reported {ctx.ref}, or /breach reported) and draft again."
+        )
     warnings += [f"The template left the field '{m}' empty." for m in _EMPTY_FIELD.findall(body)]
     head, _, rest = body.lstrip("\n").partition("\n")
     preamble = _preamble(unknowns, warnings)

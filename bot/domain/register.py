@@ -86,6 +86,8 @@ COLUMNS: Final[tuple[Column, ...]] = (
     Column("individuals_told_at", "When people were told (UTC)", "datetime"),
     Column("individuals_told_how", "How people were told", "text"),
     Column("others_told", "Others told (police, regulators, media)", "text"),
+    Column("controller_name", "Controller (we are its processor)", "text"),
+    Column("controller_told_at", "When the controller was told (UTC)", "datetime"),
     Column("actions_taken", "Remedial action taken", "actions"),
     Column("actions_planned", "Remedial action planned", "actions"),
     Column("closed_at", "Closed (UTC)", "datetime"),
@@ -156,6 +158,8 @@ class IncidentFacts:
     others_told: str | None = None
     individuals_told_at: datetime | None = None
     individuals_told_how: str | None = None
+    controller_name: str | None = None
+    controller_told_at: datetime | None = None
     actions: Sequence[ActionFact] = ()
     closed_at: datetime | None = None
     close_outcome: str | None = None
@@ -278,6 +282,7 @@ def build_entry(facts: IncidentFacts, *, now: datetime) -> dict[str, Any]:
     else:
         decision = _computed_text(computed) if computed is not None else None
     cause = answered.get("cause")
+    processor = "processor" in facts.regimes
     return {
         "ref": facts.ref,
         "title": facts.title,
@@ -315,6 +320,8 @@ def build_entry(facts: IncidentFacts, *, now: datetime) -> dict[str, Any]:
         "individuals_told_at": facts.individuals_told_at or told_na,
         "individuals_told_how": facts.individuals_told_how or told_na,
         "others_told": facts.others_told,
+        "controller_name": facts.controller_name if processor else NOT_APPLICABLE,
+        "controller_told_at": facts.controller_told_at if processor else NOT_APPLICABLE,
         "actions_taken": _action_dicts(facts.actions, planned=False),
         "actions_planned": _action_dicts(facts.actions, planned=True),
         "closed_at": facts.closed_at or NOT_APPLICABLE,
@@ -393,6 +400,13 @@ CLOSE_REQUIREMENTS: Final[tuple[CloseRequirement, ...]] = (
         "`/breach facts`",
     ),
     CloseRequirement(
+        "controller_told",
+        "processor",
+        "record when and how the controller was told",
+        "breachbot incident controller-told {ref} --at WHEN --how TEXT",
+        "`/breach controller-told`",
+    ),
+    CloseRequirement(
         "delay_reasons",
         "late",
         "give the reasons for delay",
@@ -429,6 +443,8 @@ _WHEN: Final[dict[str, Callable[[_Closing], bool]]] = {
     ),
     "must_tell": lambda c: not no_breach(c.facts, c.outcome) and decision_in_force(c.facts)[1] is True,
     "late": lambda c: not no_breach(c.facts, c.outcome) and hours_late(c.facts, c.now) is not None,
+    # A processor's duty is to tell its controller (Art 33(2)); the register must show it did.
+    "processor": lambda c: not no_breach(c.facts, c.outcome) and "processor" in c.facts.regimes,
 }
 
 _DONE: Final[dict[str, Callable[[_Closing], bool]]] = {
@@ -441,6 +457,7 @@ _DONE: Final[dict[str, Callable[[_Closing], bool]]] = {
     "pecr_ico_report": lambda c: c.facts.ico_reported_at is not None,
     "individuals_told": lambda c: c.facts.individuals_told_at is not None,
     "delay_reasons": lambda c: bool(c.facts.delay_reasons),
+    "controller_told": lambda c: c.facts.controller_told_at is not None,
     "remedial_action": lambda c: any(not a.planned for a in c.facts.actions),
 }
 

@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from bot.domain import regime_triage
+from bot.domain.notice_wording import up_to_people
 from bot.domain.regime_triage import RegimeDecision
 
 
@@ -26,6 +27,10 @@ RULES_VERSION: str = _R["version"]
 _D, _L, _E, _A, _T = _R["decision"], _R["likelihood"], _R["enisa"], _R["assume"], _R["text"]
 _PHRASES: dict[str, dict[str, str]] = _R["phrases"]
 _ASSUME_TEXT: dict[str, str] = _A["text"]
+# For the drafts, which must say why their decision differs from the ENISA band (bot/domain/notices.py).
+HIGH_RISK_CATEGORIES: tuple[str, ...] = tuple(_D["high_risk_categories"])
+VULNERABLE_SUBJECTS: tuple[str, ...] = tuple(_D["vulnerable_subject_types"])
+LARGE_VOLUME_AT: int = int(_D["volume_people_at"])
 _ORDER = ("none", "unlikely", "risk", "high")
 _RANK = {name: rank for rank, name in enumerate(_ORDER)}
 LABEL_MAX, HELP_MAX = 75, 150  # Slack modal limits
@@ -421,7 +426,7 @@ def _fact_reasons(a: TriageAnswers, ev: _Eval) -> list[str]:
     count = a.subjects_count if a.subjects_count is not None else None if ev.large else a.records_count
     if count is not None:
         key = "volume_large" if ev.large else "volume_small"
-        out.append(_T[key].format(count=count, volume=_D["volume_people_at"]))
+        out.append(_T[key].format(up_to=up_to_people(count), volume=_D["volume_people_at"]))
     out += [_T[key][getattr(a, key)] for key in ("exposure", "cause") if getattr(a, key) in _T[key]]
     if a.recovered and f.exposure != "none":
         out.append(_T["recovered"])
@@ -478,7 +483,7 @@ def _reasons(
     if missing:
         out.append(_T["missing"].format(names=_join([_Q[k].noun for k in missing])))
     if processor or not regime_triage.keeps_own_log(regimes):
-        out.append(_T["record"])
+        out.append(_T["record_processor"] if processor else _T["record"])
     return tuple(out)
 
 

@@ -81,7 +81,9 @@ def schedule_repeat(session: Session, alert: PlannedAlert | Any, plan: AlertPlan
         return
     if alert.generation != plan.generation:
         return
-    nxt = next_repeat(alert.regime, plan.aware_at, now)
+    # A processor's clock may carry a contractual deadline, which moves its repeats.
+    contract_hours = session.scalar(select(Incident.contract_hours).where(Incident.id == alert.incident_id))
+    nxt = next_repeat(alert.regime, plan.aware_at, now, contract_hours)
     row = {
         "incident_id": alert.incident_id,
         "generation": plan.generation,
@@ -98,7 +100,8 @@ def schedule_repeat(session: Session, alert: PlannedAlert | Any, plan: AlertPlan
 
 def _context(row: PlannedAlert, incident: Incident, plan: AlertPlan, missed: list[dict[str, Any]]) -> AlertContext:
     running = [key for key in incident.regimes if key not in plan.stopped and key != row.regime]
-    others = tuple((key, due) for key in running if (due := deadline_of(key, plan.aware_at)) is not None)
+    hours = incident.contract_hours
+    others = tuple((key, due) for key in running if (due := deadline_of(key, plan.aware_at, hours)) is not None)
     return AlertContext(
         alert_id=row.id,
         ref=incident.ref,
@@ -107,7 +110,7 @@ def _context(row: PlannedAlert, incident: Incident, plan: AlertPlan, missed: lis
         regime=row.regime,
         kind=row.kind,
         due_at=row.due_at,
-        deadline=deadline_of(row.regime, plan.aware_at),
+        deadline=deadline_of(row.regime, plan.aware_at, hours),
         aware_at=plan.aware_at,
         other_deadlines=others,
         missed=tuple(missed),

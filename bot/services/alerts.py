@@ -46,10 +46,11 @@ def ico_regimes(incident: Incident) -> list[str]:
     return [key for key in incident.regimes if get_regime(key).report_to == "the ICO"]
 
 
-def _rows(incident_id: int, plan: AlertPlan, regimes: Sequence[str], now: datetime) -> list[dict[str, Any]]:
+def _rows(incident: Incident, plan: AlertPlan, now: datetime) -> list[dict[str, Any]]:
+    incident_id = incident.id
     planned: list[PlannedTime] = []
-    for regime in regimes:
-        planned.extend(plan_alerts(regime, plan.aware_at))
+    for regime in _running(incident, plan):
+        planned.extend(plan_alerts(regime, plan.aware_at, incident.contract_hours))
     skipped = superseded_at_planning(planned, now)
     return [
         {
@@ -87,7 +88,7 @@ def plan_for_incident(session: Session, incident: Incident, now: datetime) -> Al
     plan = AlertPlan(incident_id=incident.id, generation=1, aware_at=incident.aware_at, planned_at=now, stopped=stopped)
     session.add(plan)
     session.flush()
-    rows = _rows(incident.id, plan, _running(incident, plan), now)
+    rows = _rows(incident, plan, now)
     if rows:
         session.execute(PlannedAlert.__table__.insert(), rows)
     return plan
@@ -109,7 +110,7 @@ def replan(session: Session, incident: Incident, *, now: datetime) -> AlertPlan 
     plan.planned_at = now
     session.flush()
     if incident.status != Status.CLOSED.value:
-        rows = _rows(incident.id, plan, _running(incident, plan), now)
+        rows = _rows(incident, plan, now)
         if rows:
             session.execute(PlannedAlert.__table__.insert(), rows)
     return plan
@@ -234,7 +235,7 @@ def snooze_alert(session: Session, alert_id: int, *, actor: str, now: datetime) 
     plan = session.get(AlertPlan, incident.id)
     aware = plan.aware_at if plan is not None else incident.aware_at
     before = target.due_at
-    after = snoozed_due(before, deadline_of(target.regime, aware))
+    after = snoozed_due(before, deadline_of(target.regime, aware, incident.contract_hours))
     if after <= before:
         return SnoozeResult(False, "Too close to the deadline to snooze: the next reminder stays as planned.")
     target.due_at = after

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.services.incidents import TEXT_LIMIT, InvalidIncident, get_incident
+from bot.domain.clock import format_local, require_aware
+from bot.services.incidents import LONDON, TEXT_LIMIT, InvalidIncident, get_incident
 from bot.services.timeline import append_event
 from bot.store.models import Incident
 
@@ -16,12 +17,29 @@ TEXT_FACTS = {
     "staff_involved": "staff involvement and their data protection training",
     "others_told": "who else has been told (police, other regulators, media)",
     "individuals_told_how": "how the people affected were told",
+    "measures_in_place": "the security measures in place before the breach",
+    "public_description": "what happened, in plain words for the people affected",
+    "public_consequences": "what it could mean for the people affected, in plain words",
+    "public_measures": "what was done about it, in plain words for the people affected",
 }
 
 
-def set_facts(session: Session, ref: str, changes: dict[str, Any], *, actor: str, now: datetime) -> Incident:
-    """Update any of the facts; each change is one timeline event with before and after values."""
+def set_facts(
+    session: Session,
+    ref: str,
+    changes: dict[str, Any],
+    *,
+    actor: str,
+    now: datetime,
+    happened_at: datetime | None = None,
+) -> Incident:
+    """Update any of the facts; each change is one timeline event with before and after values.
+    `happened_at` is when the facts given came true (others were told, say), when not just now."""
     incident = get_incident(session, ref, lock=True)
+    if happened_at is not None:
+        happened_at = require_aware(happened_at)
+        if happened_at > now:
+            raise InvalidIncident("when it happened is in the future: give the moment it happened")
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     # Every value is checked before any is applied: a refused change leaves the record as it was.
@@ -35,6 +53,12 @@ def set_facts(session: Session, ref: str, changes: dict[str, Any], *, actor: str
         return incident
     incident.updated_at = now
     described = "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in after.items())
+    if happened_at is not None:
+        times = dict(incident.fact_times or {})  # a new dict, so the JSON column is seen as changed
+        times.update(dict.fromkeys(after, happened_at.isoformat()))
+        incident.fact_times = times
+        after["happened_at"] = happened_at
+        described += f" (as of {format_local(happened_at, LONDON)})"
     append_event(
         session, incident, actor=actor, kind="facts", summary=f"Facts recorded: {described}", at=now, before=before,
         after=after,

@@ -22,6 +22,8 @@ from bot.store.models import Incident, Organisation, RefCounter, Status
 TITLE_LIMIT = 200
 TEXT_LIMIT = 20_000
 REF_PREFIX = "BR"
+# A year: a contract that gives longer sets no real deadline, and 7200 typed for 72 is caught.
+CONTRACT_HOURS_LIMIT = 24 * 365
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -42,6 +44,7 @@ class IncidentDraft:
     is_processor: bool | None = None
     controller_name: str | None = None
     near_miss: bool = False
+    contract_hours: int | None = None  # a processor's contractual deadline to tell the controller
     source_key: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -119,6 +122,9 @@ def open_incident(session: Session, draft: IncidentDraft, *, actor: str, now: da
         if draft.occurred_at > draft.aware_at:
             raise InvalidIncident("it cannot have happened after you became aware of it: check both times")
     regimes, is_processor = _regimes_for(session, draft)
+    if draft.contract_hours is not None and not is_processor:
+        raise InvalidIncident("a contractual deadline to tell the controller is for a processor: add --processor")
+    contract_hours = checked_contract_hours(draft.contract_hours)
     year = now.astimezone(LONDON).year
     ref, number = next_reference(session, year)
     due = earliest_due(regimes, draft.aware_at)
@@ -137,6 +143,7 @@ def open_incident(session: Session, draft: IncidentDraft, *, actor: str, now: da
         regimes=regimes,
         is_processor=is_processor,
         controller_name=controller_name,
+        contract_hours=contract_hours,
         near_miss=draft.near_miss,
         next_deadline_at=due,
         late=late,
@@ -189,8 +196,18 @@ def snapshot(incident: Incident) -> dict[str, Any]:
         "regimes": list(incident.regimes),
         "is_processor": incident.is_processor,
         "controller_name": incident.controller_name,
+        "contract_hours": incident.contract_hours,
         "near_miss": incident.near_miss,
     }
+
+
+def checked_contract_hours(value: int | None) -> int | None:
+    """A processor's contractual deadline (Art 28(3)(f)), in whole hours from awareness."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= CONTRACT_HOURS_LIMIT:
+        raise InvalidIncident(f"the contractual deadline is a whole number of hours from 1 to {CONTRACT_HOURS_LIMIT:,}")
+    return value
 
 
 def get_incident(session: Session, ref: str, *, lock: bool = False) -> Incident:
@@ -282,11 +299,13 @@ def close_incident(
 def describe(incident: Incident, *, now: datetime, zone: ZoneInfo = LONDON) -> dict[str, Any]:
     """The incident as plain data for `--json` and for any face that renders it."""
     clocks = []
-    for deadline in deadlines_for(incident.regimes, incident.aware_at):
+    for deadline in deadlines_for(incident.regimes, incident.aware_at, incident.contract_hours):
         entry = deadline.to_dict(now, zone)
         left = deadline.time_left(now)
         entry["time_left"] = describe_duration(left) if left is not None else "without undue delay"
-        entry["stopped"] = incident.ico_reported_at is not None and deadline.regime.report_to == "the ICO"
+        entry["stopped"] = (incident.ico_reported_at is not None and deadline.regime.report_to == "the ICO") or (
+            incident.controller_told_at is not None and deadline.regime.report_to == "the controller"
+        )
         clocks.append(entry)
     return {
         "ref": incident.ref,
@@ -301,6 +320,9 @@ def describe(incident: Incident, *, now: datetime, zone: ZoneInfo = LONDON) -> d
         "regimes": list(incident.regimes),
         "is_processor": incident.is_processor,
         "controller_name": incident.controller_name,
+        "controller_told_at": incident.controller_told_at.isoformat() if incident.controller_told_at else None,
+        "controller_told_how": incident.controller_told_how,
+        "contract_hours": incident.contract_hours,
         "late": incident.late,
         "delay_reasons": incident.delay_reasons,
         "ico_reported_at": incident.ico_reported_at.isoformat() if incident.ico_reported_at else None,

@@ -45,7 +45,7 @@ def build_context(session: Session, incident: Incident, *, now: datetime) -> dom
         title=incident.title,
         description=incident.description,
         discovered_how=incident.discovered_how,
-        reported_by=incident.reported_by,
+        reported_by=_person_name(incident.reported_by),
         occurred_at=incident.occurred_at,
         aware_at=incident.aware_at,
         now=now,
@@ -63,6 +63,17 @@ def build_context(session: Session, incident: Incident, *, now: datetime) -> dom
         staff_involved=incident.staff_involved,
         cyber_incident=incident.cyber_incident,
         others_told=incident.others_told,
+        ico_reported_at=incident.ico_reported_at,
+        measures_in_place=incident.measures_in_place,
+        public_description=incident.public_description,
+        public_consequences=incident.public_consequences,
+        public_measures=incident.public_measures,
+        individuals_told_at=incident.individuals_told_at,
+        individuals_told_how=incident.individuals_told_how,
+        controller_told_at=incident.controller_told_at,
+        controller_told_how=incident.controller_told_how,
+        contract_hours=incident.contract_hours,
+        fact_times={key: datetime.fromisoformat(when) for key, when in (incident.fact_times or {}).items()},
     )
 
 
@@ -157,3 +168,14 @@ def write_drafts(drafts: list[NoticeDraft], ref: str, out_dir: Path) -> list[Pat
             raise DraftingFailed(f"cannot write to {out_dir}: {problem.strerror}") from None
         written += [markdown_path, docx_path]
     return written
+
+
+# Who opened an incident is stored as a Slack user ID or "cli:<login>": neither is the name the ICO form asks
+# for, so a draft leaves a marker rather than print an ID as if it were a person's name.
+_ACCOUNT_ID = re.compile(r"^(cli:.*|[UW][A-Z0-9]{6,})$")
+
+
+def _person_name(reported_by: str | None) -> str | None:
+    if reported_by is None or _ACCOUNT_ID.match(reported_by.strip()):
+        return None
+    return reported_by

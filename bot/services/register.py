@@ -147,8 +147,11 @@ def _facts(
         others_told=incident.others_told,
         individuals_told_at=incident.individuals_told_at,
         individuals_told_how=incident.individuals_told_how,
+        controller_name=incident.controller_name,
+        controller_told_at=incident.controller_told_at,
         actions=tuple(
-            domain.ActionFact(text=a.text, at=a.created_at, by=a.recorded_by, planned=a.planned) for a in actions
+            domain.ActionFact(text=a.text, at=a.happened_at or a.created_at, by=a.recorded_by, planned=a.planned)
+            for a in actions
         ),
         closed_at=incident.closed_at,
         close_outcome=incident.close_outcome,

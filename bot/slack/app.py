@@ -26,6 +26,7 @@ from bot.slack.listeners import (
     open,
     org_setup,
     privacy_card,
+    records,
     reporting,
     triage,
     updates,
@@ -50,6 +51,7 @@ LISTENER_MODULES = (
     breach_register,
     facts,
     privacy_card,
+    records,
 )
 
 log = logging.getLogger(__name__)

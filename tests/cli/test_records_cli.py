@@ -89,3 +89,49 @@ def test_actions_facts_and_notices(db_env: Database, tmp_path: Path, capsys: pyt
     code, out, _ = run(capsys, "timeline", ref, "--json")
     kinds = [e["kind"] for e in json.loads(out)["events"]]
     assert kinds == ["opened", "action", "action_planned", "facts", "drafted"]
+
+
+def test_action_at_and_the_new_facts(db_env: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    ref = open_incident(capsys)
+    done = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%MZ")
+    code, out, err = run(capsys, "incident", "action", ref, "Took the server offline", "--at", done, "--json")
+    assert code == 0, err
+    assert json.loads(out)["at"].startswith(done[:13])
+    code, _, err = run(capsys, "incident", "action", ref, "x", "--at", "31/12/2099 10:00")
+    assert code != 0 and len(err.splitlines()) == 1 and "future" in err
+    code, out, err = run(
+        capsys, "incident", "facts", ref, "--measures-in-place", "MFA and access reviews",
+        "--public-description", "We lost a USB stick with your name on it.", "--others-told", "None", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["measures_in_place"] == "MFA and access reviews" and data["others_told"] == "None"
+    code, _, err = run(capsys, "incident", "facts", ref, "--contract-hours", "24")
+    assert code != 0 and "--processor" in err and len(err.splitlines()) == 1
+
+
+def test_processor_path_on_the_command_line(db_env: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    aware = (datetime.now(UTC) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%MZ")
+    code, out, err = run(
+        capsys, "incident", "open", "--title", "Export copied", "--aware-at", aware, "--processor",
+        "--controller", "Northern Water plc", "--contract-hours", "24", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    opened = json.loads(out)
+    ref, clock = opened["ref"], opened["deadlines"][0]
+    assert clock["regime"] == "processor" and clock["hours"] == 24 and clock["deadline"] is not None
+    told = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%MZ")
+    code, out, err = run(
+        capsys, "incident", "controller-told", ref, "--at", told, "--how", "Phone, then email", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["controller_told_how"] == "Phone, then email"
+    code, out, _ = run(capsys, "incident", "show", ref, "--json")
+    shown = json.loads(out)
+    assert shown["deadlines"][0]["stopped"] is True and shown["controller_told_at"].startswith(told[:13])
+    code, out, _ = run(capsys, "alerts", "list", ref, "--json")
+    assert not [a for a in json.loads(out)["alerts"] if a["state"] == "pending"]
+    code, _, err = run(capsys, "incident", "controller-told", ref, "--at", "yesterday-ish", "--how", "x")
+    assert code != 0 and len(err.splitlines()) == 1
+    code, out, err = run(capsys, "incident", "facts", ref, "--contract-hours", "8", "--json")
+    assert code == 0 and json.loads(out)["contract_hours"] == 8

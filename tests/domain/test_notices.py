@@ -53,7 +53,9 @@ TAKEN = {
 }
 PLANNED = {"text": "We will check mailing lists before each send.", "at": None, "by": None, "planned": True}
 DESCRIPTION = "An email to our customers went to the wrong list. It showed the email addresses of other customers."
-CONSEQUENCES = "You may get more scam emails. Someone could try to trick you into paying them."
+CONSEQUENCES = "Customers may get more scam emails; someone could try to trick them into paying."
+PUBLIC_ACCOUNT = "On 27 March we sent an email to the wrong list of customers. It showed your email address to them."
+FOR_YOU = "You may get more scam emails. Someone could try to trick you into paying them."
 
 
 def result(ico: bool, individuals: bool, exemption: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -97,6 +99,8 @@ def make_ctx(**changes: Any) -> NoticeContext:
         staff_involved="No member of staff was at fault.",
         cyber_incident=False,
         others_told="Nobody else.",
+        public_description=PUBLIC_ACCOUNT,
+        public_consequences=FOR_YOU,
     )
     return dataclasses.replace(base, **changes)
 
@@ -158,8 +162,8 @@ def test_ico_report_holds_every_art_33_3_element(outcome: str) -> None:
 def test_notices_to_people_hold_every_art_34_2_element(outcome: str, kind: str) -> None:
     md = render_notice(kind, make_ctx(result=OUTCOMES[outcome][0])).markdown
     happened = section(md, "## What happened")
-    assert "sent to or seen by people who should not have had them" in happened and DESCRIPTION in happened
-    assert CONSEQUENCES in md and "## What this could mean for" in md
+    assert PUBLIC_ACCOUNT in happened and DESCRIPTION not in md
+    assert FOR_YOU in md and CONSEQUENCES not in md and "## What this could mean for" in md
     assert TAKEN["text"] in section(md, "## What we have done")
     contact = md[md.index("## Contact us") if "## Contact us" in md else md.index("## Where to get more") :]
     assert "Priya Shah" in contact and "dpo@acme.example" in contact
@@ -178,7 +182,7 @@ def test_controller_notice_for_a_processor() -> None:
     ctx = make_ctx(result=OUTCOMES["processor"][0], controller_name="Northern Water plc")
     md = render_notice("controller_notice", ctx).markdown
     assert md.startswith("# Personal data breach notice to Northern Water plc")
-    assert "Article 33(2)" in md and "Article 33(4)" in md and "without undue delay" in md
+    assert "Article 33(2)" in md and "33(4)" not in md and "33(5)" not in md and "without undue delay" in md
     assert "Basic personal identifiers" in section(md, "## Your data and the people involved")
     assert "Priya Shah" in section(md, "## Contact point") and TAKEN["text"] in section(md, "## What we have done")
     assert "processor" in render_notice("ico_report", ctx).warnings[-1]
@@ -189,7 +193,8 @@ def test_not_yet_triaged_leans_to_caution() -> None:
     processor = make_ctx(result=None, org=dataclasses.replace(ORG, is_processor=True))
     assert applicable_kinds(processor) == ("ico_report", "controller_notice")
     notice = render_notice("ico_report", make_ctx(result=None, assessment_version=None))
-    assert "risk assessment (triage)" in notice.unknowns and "not been assessed" in notice.warnings[0]
+    assert "how likely significant consequences are (risk assessment)" in notice.unknowns
+    assert "not been assessed" in notice.warnings[0]
 
 
 def test_override_wins_and_is_shown_beside_the_computed_decision() -> None:
@@ -202,9 +207,11 @@ def test_override_wins_and_is_shown_beside_the_computed_decision() -> None:
     }
     ctx = make_ctx(override=override)
     assert applicable_kinds(ctx) == ("ico_report",)
-    decision = section(render_notice("ico_report", ctx).markdown, "## Assessment and decision (internal record)")
-    assert "**Tell the people affected:** computed Yes · DPO decision No · in force No" in decision
-    assert "Only work addresses went out." in decision and "Sat 28 March 2026, 10:00 GMT" in decision
+    md = render_notice("ico_report", ctx).markdown
+    # The reasoning behind the decision is the register's; the regulator reads the decision and the facts.
+    assert "Only work addresses went out." not in md and "internal record" not in md and "computed" not in md
+    telling = section(md, "## Telling people")
+    assert "No: we judge the breach is not likely to result in a high risk to them." in telling
 
 
 def test_pecr_notice_from_an_assessment_made_before_per_regime_results() -> None:
@@ -239,10 +246,10 @@ def test_late_report_has_reasons_for_delay_and_follow_up_quotes_case_ref() -> No
 
 def test_unknowns_render_as_markers_and_are_listed_at_the_top() -> None:
     answers = {k: v for k, v in ANSWERS.items() if k != "subjects_count"}
-    notice = render_notice("ico_report", make_ctx(answers=answers, likely_consequences="none", others_told=""))
+    notice = render_notice("ico_report", make_ctx(answers=answers, likely_consequences="", others_told=""))
     md = notice.markdown
     assert "[NOT YET KNOWN: number of people affected (or the most who may be affected)]" in md
-    assert "[NOT YET KNOWN: likely consequences for the people affected]" in md
+    assert "[NOT YET KNOWN: likely consequences for the people affected. Suggested from the data involved: " in md
     top = section(md, "## Still to confirm")
     assert md.index("## Still to confirm") < md.index("## Report type")
     for what in notice.unknowns:

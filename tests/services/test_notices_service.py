@@ -112,3 +112,29 @@ def test_a_broken_organisation_template_is_one_clear_error(database: Database, t
     (tmp_path / "ico_report.md.j2").write_text("{{ ''.__class__.__mro__ }}", encoding="utf-8")
     with pytest.raises(service.DraftingFailed, match=r"ico_report\.md\.j2"), database.unit_of_work() as session:
         service.draft_notices(session, ref, actor="dpo", now=NOW, templates_dir=tmp_path)
+
+
+@pytest.mark.parametrize("actor", ["U0123ABCD", "cli:root"])
+def test_the_ico_draft_never_prints_an_account_id_as_the_person_reporting(database: Database, actor: str) -> None:
+    with database.unit_of_work() as session:
+        draft = incidents.IncidentDraft(title="Lost laptop", aware_at=NOW - timedelta(hours=2))
+        ref = incidents.open_incident(session, draft, actor=actor, now=NOW).ref
+        assessments.record_assessment(session, ref, HIGH, actor="dpo", now=NOW)
+    with database.unit_of_work() as session:
+        report = next(d for d in service.draft_notices(session, ref, actor="dpo", now=NOW) if d.kind == "ico_report")
+    assert actor not in report.markdown
+    assert "[NOT YET KNOWN: name of the person reporting]" in report.markdown
+
+
+def test_the_pecr_ico_draft_gives_the_measures_in_place_before_the_breach(database: Database) -> None:
+    with database.unit_of_work() as session:
+        draft = incidents.IncidentDraft(title="Bill sent to the wrong subscriber", aware_at=NOW, regimes=("pecr",))
+        ref = incidents.open_incident(session, draft, actor="U1", now=NOW).ref
+        assessments.record_assessment(session, ref, HIGH, actor="dpo", now=NOW)
+    with database.unit_of_work() as session:
+        report = next(d for d in service.draft_notices(session, ref, actor="dpo", now=NOW) if d.kind == "ico_report")
+        assert "security measures in place before the breach" in report.markdown
+        facts.set_facts(session, ref, {"measures_in_place": "MFA on the CRM, agent training"}, actor="dpo", now=NOW)
+    with database.unit_of_work() as session:
+        report = next(d for d in service.draft_notices(session, ref, actor="dpo", now=NOW) if d.kind == "ico_report")
+    assert "under PECR" in report.markdown and "MFA on the CRM, agent training" in report.markdown

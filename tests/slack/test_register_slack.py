@@ -87,7 +87,7 @@ def test_breach_action_records_actions_on_the_timeline_once(harness: Harness) ->
     assert "already on BR-2026-0001's timeline" in again.json()["text"]
     planned = harness.driver.command("action planned: Retrain the payroll team", user=DPO, channel=channel)
     assert "Recorded a planned action" in planned.json()["text"]
-    assert "Say what was done" in harness.driver.command("action", user=DPO, channel=channel).json()["text"]
+    assert "Say what was done" in harness.driver.command("action planned:", user=DPO, channel=channel).json()["text"]
     elsewhere = harness.driver.command("action Something", user=DPO, channel="C_GENERAL")
     assert "incident's own channel" in elsewhere.json()["text"]
     with harness.database.unit_of_work() as session:

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from bot.domain.timeparse import TimeInputError, parse_instant
 from bot.errors import BreachbotError
 from bot.services import facts as facts_service
+from bot.services import processor as processor_service
 from bot.services.incidents import get_incident
 from bot.slack import state
 from bot.slack.context import BotContext
@@ -62,6 +63,12 @@ def read_changes(ctx: BotContext, view: dict[str, Any]) -> tuple[dict[str, Any],
             changes["individuals_told_at"] = parse_instant(told_at, zone=ctx.runtime.settings.zone, now=ctx.now())
         except TimeInputError as problem:
             errors["individuals_told_at"] = str(problem)[:150]
+    hours = forms.text(view, "contract_hours")
+    if hours:
+        if hours.isdigit() and int(hours) > 0:
+            changes["contract_hours"] = int(hours)
+        else:
+            errors["contract_hours"] = "A whole number of hours, e.g. 24."
     return changes, errors
 
 
@@ -83,8 +90,12 @@ def register(app: App, ctx: BotContext) -> None:
             with ctx.runtime.database.unit_of_work() as session:
                 before = get_incident(session, ref)
                 changed = {k: v for k, v in changes.items() if v is not None and getattr(before, k) != v}
+                hours = changed.pop("contract_hours", None)
                 if changed:
                     facts_service.set_facts(session, ref, changed, actor=user, now=ctx.now())
+                if hours is not None:
+                    processor_service.set_contract_hours(session, ref, hours, actor=user, now=ctx.now())
+                    changed["contract_hours"] = hours
         except BreachbotError as problem:
             ack(response_action="errors", errors={"likely_consequences": str(problem)[:150]})
             return

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,11 @@ from bot.services.register import load_register
 from bot.services.register_export import export_register
 from bot.slack.context import BotContext
 from bot.slack.listeners.open import open_report_modal
+from bot.slack.listeners.reporting import open_then_check
 from bot.slack.middleware.auth import require_team
 from bot.slack.replies import tell
 from bot.slack.subcommands import subcommand
+from bot.slack.views.records import action_modal
 from bot.slack.views.text import channel_link, date_token, escape, mention
 from bot.store.models import Incident
 
@@ -38,7 +40,8 @@ NO_PRIVACY_CHANNEL = (
 )
 ACTION_USAGE = (
     "Say what was done: `/breach action Reset the passwords of the 40 affected accounts`, or what is "
-    "planned: `/breach action planned: Retrain the team on sending spreadsheets`."
+    "planned: `/breach action planned: Retrain the team on sending spreadsheets`. `/breach action` alone "
+    "opens a form that also asks when it was done."
 )
 # `/breach action planned: TEXT` (or `--planned TEXT`) records an action still to be done.
 _PLANNED = re.compile(r"^(?:planned\s*:|--planned\b)\s*", re.IGNORECASE)
@@ -112,7 +115,9 @@ def near_miss_command(ctx: BotContext, ack: Ack, command: dict[str, Any], rest: 
     )
 
 
-def record_action(ctx: BotContext, *, channel: str, text: str, planned: bool, user: str) -> tuple[str, bool]:
+def record_action(
+    ctx: BotContext, *, channel: str, text: str, planned: bool, user: str, happened_at: datetime | None = None
+) -> tuple[str, bool]:
     """Record the action on the channel's incident; (ref, False) when it repeats the last one."""
     now = ctx.now()
     with ctx.runtime.database.unit_of_work() as session:
@@ -132,7 +137,7 @@ def record_action(ctx: BotContext, *, channel: str, text: str, planned: bool, us
             and now - last.created_at < REPEAT_WINDOW
         ):
             return ref, False
-        action_service.add_action(session, ref, text, actor=user, now=now, planned=planned)
+        action_service.add_action(session, ref, text, actor=user, now=now, planned=planned, happened_at=happened_at)
     return ref, True
 
 
@@ -140,6 +145,13 @@ def record_action(ctx: BotContext, *, channel: str, text: str, planned: bool, us
 def action_command(ctx: BotContext, ack: Ack, command: dict[str, Any], rest: str) -> None:
     planned = bool(_PLANNED.match(rest))
     text = _PLANNED.sub("", rest, count=1).strip()
+    if not rest.strip():
+        # No words: a modal asks what was done and when it was done.
+        ack()
+        channel = str(command.get("channel_id") or "")
+        view = action_modal(channel, now=ctx.now(), zone=ctx.runtime.settings.zone)
+        open_then_check(ctx, str(command.get("trigger_id") or ""), view, channel, "action")
+        return
     if not text:
         ack(text=ACTION_USAGE, response_type="ephemeral")
         return

@@ -17,7 +17,28 @@ TEXT_FIELDS = (
     ("staff_involved", "Was a member of staff involved? Their training?", "The ICO form asks about both."),
     ("others_told", "Who else has been told?", "Police, other regulators, insurers; any media coverage."),
     ("individuals_told_how", "How were the people affected told?", "e.g. email to each person, letter, website"),
+    (
+        "measures_in_place",
+        "Security in place before the breach",
+        "Access controls, policies, staff training, encryption. The ICO form asks.",
+    ),
+    (
+        "public_description",
+        "What happened, for the people affected",
+        "Plain words for letters to people. The internal description never goes in them.",
+    ),
+    (
+        "public_consequences",
+        "What it could mean for them, written to them",
+        "e.g. 'You may get scam emails that use your name.' Left blank: suggested from the kinds of data.",
+    ),
+    (
+        "public_measures",
+        "What we have done, for the people affected",
+        "Plain words for letters to people. Left blank: the remedial actions as recorded.",
+    ),
 )
+CONTRACT_HOURS_HINT = "Processor: hours from awareness your contract gives to tell the controller (Art 28(3)(f))."
 CYBER_OPTIONS = (("yes", "Yes"), ("no", "No"), ("unknown", "Not known yet"))
 
 
@@ -70,7 +91,25 @@ def facts_modal(incident: Incident, zone: ZoneInfo) -> dict[str, Any]:
             },
         },
         _text_input(*TEXT_FIELDS[3][:3], incident.individuals_told_how),
+        *[_text_input(key, label, hint, getattr(incident, key)) for key, label, hint in TEXT_FIELDS[4:]],
     ]
+    if incident.is_processor:
+        hours = str(incident.contract_hours) if incident.contract_hours else None
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "contract_hours",
+                "optional": True,
+                "label": plain("Contractual deadline to tell the controller (hours)"),
+                "hint": plain(CONTRACT_HOURS_HINT, 150),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "max_length": 5,
+                    **({"initial_value": hours} if hours else {}),
+                },
+            }
+        )
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -86,6 +125,7 @@ def describe_changes(changes: dict[str, Any], zone: ZoneInfo) -> list[str]:
     labels = {key: label for key, label, _ in TEXT_FIELDS} | {
         "cyber_incident": "Cyber incident",
         "individuals_told_at": "People affected told",
+        "contract_hours": "Contractual deadline to tell the controller (hours)",
     }
     shown = []
     for key, value in changes.items():

@@ -90,8 +90,11 @@ def stopped_clocks(incident: Incident) -> dict[str, Any]:
 def deadline_lines(incident: Incident, now: datetime, zone: ZoneInfo) -> list[str]:
     lines = []
     stopped = stopped_clocks(incident)
-    for deadline in deadlines_for(incident.regimes, incident.aware_at):
+    for deadline in deadlines_for(incident.regimes, incident.aware_at, incident.contract_hours):
         regime = deadline.regime
+        if regime.report_to == "the controller" and incident.controller_told_at is not None:
+            lines.append(f"• *{regime.label}*: controller told {date_token(incident.controller_told_at, zone)}")
+            continue
         if deadline.due_at is None:
             lines.append(f"• *{regime.label}*: tell {regime.report_to} without undue delay")
             continue

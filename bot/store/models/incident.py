@@ -56,6 +56,21 @@ class Incident(Base):
     others_told: Mapped[str | None] = mapped_column(Text)
     individuals_told_at: Mapped[datetime | None]
     individuals_told_how: Mapped[str | None] = mapped_column(Text)
+    # Security in place before the breach (access controls, policies, training, encryption): the ICO form asks.
+    measures_in_place: Mapped[str | None] = mapped_column(Text)
+    # What happened, in plain words for the people affected: letters to people never use the description.
+    public_description: Mapped[str | None] = mapped_column(Text)
+    # What it could mean for them, in the second person; drafts suggest it from the data when not given.
+    public_consequences: Mapped[str | None] = mapped_column(Text)
+    # What was done, in plain words for them; without it, letters list the remedial actions as recorded.
+    public_measures: Mapped[str | None] = mapped_column(Text)
+    # The processor path (Art 33(2)): when and how the controller was told, and any contractual deadline
+    # (Art 28(3)(f)) in hours from awareness.
+    controller_told_at: Mapped[datetime | None]
+    controller_told_how: Mapped[str | None] = mapped_column(Text)
+    contract_hours: Mapped[int | None] = mapped_column(Integer)
+    # When a fact came true, where it was given (`incident facts --at`): {fact: UTC ISO time}.
+    fact_times: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     # Where the incident lives in Slack: its private channel and the pinned summary message.
     slack_channel_id: Mapped[str | None] = mapped_column(String(40))
     slack_summary_ts: Mapped[str | None] = mapped_column(String(40))

@@ -42,3 +42,5 @@ class RemedialAction(Base):
     planned: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # When it was done (or is due), as the person said; None: at the moment it was recorded.
+    happened_at: Mapped[datetime | None]

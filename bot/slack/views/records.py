@@ -1,0 +1,99 @@
+"""Modals for what happened and when: a remedial action with the time it was done, and (for a processor)
+when and how the controller was told. Times are typed and read by the project's time parser."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.slack.views.report import TEXT_INPUT_LIMIT, TIME_HINT, _input
+from bot.slack.views.reporting import typed_time
+from bot.slack.views.text import context, plain
+
+ACTION_CALLBACK = "remedial_action"
+CONTROLLER_CALLBACK = "controller_told"
+DONE, PLANNED = "done", "planned"
+
+
+def _metadata(channel: str | None) -> str:
+    return json.dumps({"channel": channel})
+
+
+def action_modal(channel: str | None, *, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    options = [
+        {"text": plain("Done"), "value": DONE},
+        {"text": plain("Planned, not yet done"), "value": PLANNED},
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ACTION_CALLBACK,
+        "title": plain("Remedial action", 24),
+        "submit": plain("Record", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": _metadata(channel),
+        "blocks": [
+            context(
+                "What was done to contain the breach or reduce its effects goes on the timeline, the register "
+                "and the drafts, with when it was done."
+            ),
+            _input(
+                "text",
+                "What was done?",
+                multiline=True,
+                max_length=TEXT_INPUT_LIMIT,
+                placeholder="e.g. Reset the passwords of the 40 affected accounts",
+            ),
+            {
+                "type": "input",
+                "block_id": "state",
+                "label": plain("Done or planned?"),
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": "value",
+                    "options": options,
+                    "initial_option": options[0],
+                },
+            },
+            _input(
+                "at",
+                "When was it done?",
+                optional=True,
+                initial=typed_time(now, zone),
+                max_length=100,
+                hint="Preset to now: change it if it was done earlier. " + TIME_HINT,
+            ),
+        ],
+    }
+
+
+def controller_told_modal(channel: str | None, *, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": CONTROLLER_CALLBACK,
+        "title": plain("Controller told", 24),
+        "submit": plain("Record", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": _metadata(channel),
+        "blocks": [
+            context(
+                "Record when and how you told the controller (UK GDPR Art 33(2)). This stops the processor "
+                "clock's alerts and goes on the timeline and the register."
+            ),
+            _input(
+                "at",
+                "When was the controller told?",
+                initial=typed_time(now, zone),
+                max_length=100,
+                hint="Preset to now. " + TIME_HINT,
+            ),
+            _input(
+                "how",
+                "How?",
+                multiline=True,
+                max_length=TEXT_INPUT_LIMIT,
+                placeholder="e.g. Phone call to their DPO, then our written notice by email",
+            ),
+        ],
+    }
