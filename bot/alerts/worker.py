@@ -24,7 +24,7 @@ from bot.domain.alert_plan import retry_delay
 from bot.runtime import Runtime
 from bot.services import alert_delivery as delivery
 from bot.slack.client import SlackCallFailed
-from bot.store.session import Database
+from bot.store.session import Database, DatabaseUnavailable
 from bot.timesource import Clock
 
 log = logging.getLogger(__name__)
@@ -296,6 +296,9 @@ class Sweeper:
                 more_due = stats.more_due
                 if stats.sent or stats.missed or stats.retrying or stats.failed:
                     log.info("sweep: %s", stats.to_dict())
+            except DatabaseUnavailable as problem:
+                # Expected while the database is down: one line per try, not a traceback every interval.
+                log.error("alert sweep failed: %s; trying again in %.0fs", problem, interval)
             except Exception:
                 log.exception("alert sweep failed; trying again in %.0fs", interval)
             if not more_due:

@@ -57,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return fail("interrupted", code=130)
     except Exception:
-        # A person gets one line and an id; the traceback goes to the log for whoever fixes it.
+        # A person gets one line and an id; the traceback is shown at BREACHBOT_LOG_LEVEL=DEBUG, for
+        # whoever fixes it, and never otherwise: stderr is read by scripts, which expect one line.
         error_id = uuid.uuid4().hex[:8]
-        log.exception("unexpected error %s", error_id)
+        log.debug("unexpected error %s", error_id, exc_info=True)
         return fail(f"unexpected error (id {error_id}); run with BREACHBOT_LOG_LEVEL=DEBUG to see the details")

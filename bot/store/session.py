@@ -9,8 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.errors import BreachbotError
+
+# A PostgreSQL host that never answers fails in seconds, not after the operating system's TCP timeout.
+# A `connect_timeout` in the URL's query wins.
+CONNECT_TIMEOUT_SECONDS = 5
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
@@ -34,6 +40,38 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class DatabaseUnavailable(BreachbotError):
+    """The database cannot be opened or reached: one line naming it (never its password) and what to check."""
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL to show people and logs: everything but the password."""
+    return make_url(url)._replace(password=None).render_as_string(hide_password=False)
+
+
+def _unreachable(url: str, reason: str) -> DatabaseUnavailable:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        check = "check BREACHBOT_DATABASE_URL (or BREACHBOT_DATA_DIR) names a file this user can create and write"
+    else:
+        check = (
+            "check BREACHBOT_DATABASE_URL (user, host, port, database name), that the server is running "
+            "and reachable from here, and that the database exists"
+        )
+    first_line = " ".join(reason.strip().splitlines()[0].split()) if reason.strip() else "no reason given"
+    return DatabaseUnavailable(f"cannot open the database {safe_url(parsed)}: {first_line[:240]}; {check}")
+
+
+def _translate_connect_errors(engine: Engine, url: str) -> None:
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # Only failures to connect: errors inside a statement keep their own type. A failed pre-ping
+        # is retried by the pool with a fresh connection, which comes back here if that fails too.
+        if context.connection is not None or context.is_pre_ping:
+            return
+        raise _unreachable(url, str(getattr(context.original_exception, "args", [""])[0] or context.original_exception))
+
+
 def get_engine(url: str) -> Engine:
     with _engines_lock:
         engine = _engines.get(url)
@@ -41,11 +79,18 @@ def get_engine(url: str) -> Engine:
             parsed = make_url(url)
             if parsed.get_backend_name() == "sqlite":
                 if parsed.database and parsed.database != ":memory:":
-                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                    try:
+                        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                    except OSError as problem:
+                        raise _unreachable(url, problem.strerror or str(problem)) from None
                 engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
                 _configure_sqlite(engine)
             else:
-                engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+                connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+                engine = create_engine(
+                    url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args
+                )
+            _translate_connect_errors(engine, url)
             _engines[url] = engine
         return engine
 
