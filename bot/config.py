@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     privacy_channel: str | None = Field(None, validation_alias=_env("BREACHBOT_PRIVACY_CHANNEL"))
     log_level: str = Field("INFO", validation_alias=_env("BREACHBOT_LOG_LEVEL"))
     archive_on_close: bool = Field(False, validation_alias=_env("BREACHBOT_ARCHIVE_ON_CLOSE"))
+    # The key the timeline's hashes and the incident seals are made with; kept out of the database.
+    timeline_key: str | None = Field(None, min_length=32, validation_alias=_env("BREACHBOT_TIMELINE_KEY"))
+    timeline_key_file: Path | None = Field(None, validation_alias=_env("BREACHBOT_TIMELINE_KEY_FILE"))
 
     slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))

@@ -28,6 +28,9 @@ from bot.store.session import Database, dispose_engine
 # under test are about results, not speed (the bench/ scripts measure speed).
 hypothesis_settings.register_profile("breachbot", deadline=None)
 hypothesis_settings.load_profile("breachbot")
+# One timeline key for the whole run (and the commands it starts), so what one test fixture writes the
+# next verifies; the tests of making a key on first use unset it.
+os.environ.setdefault("BREACHBOT_TIMELINE_KEY", "test-timeline-key-" + "0123456789abcdef" * 2)
 
 POSTGRES_ADMIN_URL = os.environ.get("BREACHBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SKIP_POSTGRES = (

@@ -17,9 +17,10 @@ from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain import register as domain
-from bot.domain.chain import ChainedEvent, verify_chain
 from bot.errors import BreachbotError
+from bot.services.timeline import chain_problems
 from bot.store.models import Assessment, Incident, Override, RemedialAction, Status, TimelineEvent
+from bot.store.sealing import session_key
 
 STATUSES = tuple(s.value for s in Status)
 _Groups = dict[int, list[Row[Any]]]
@@ -100,15 +101,9 @@ def _grouped(session: Session, model: type[RemedialAction | TimelineEvent], ids:
     return grouped
 
 
-def _chain_ok(incident: Incident | Row[Any], events: list[Row[Any]]) -> bool:
-    # The model's own definition of what a hash covers, applied to plain rows, so there is only one.
-    chained = [
-        ChainedEvent(
-            seq=e.seq, prev_hash=e.prev_hash, hash=e.hash, content=TimelineEvent.hashed_content(e, incident.ref)
-        )
-        for e in events
-    ]
-    return not verify_chain(chained, head_hash=incident.timeline_head, head_count=incident.timeline_count)
+def _chain_ok(incident: Incident | Row[Any], events: list[Row[Any]], key: bytes) -> bool:
+    # The same check as `breachbot timeline verify`, applied to plain rows, so there is only one.
+    return not chain_problems(incident, events, key)
 
 
 def _facts(
@@ -117,6 +112,8 @@ def _facts(
     override: Row[Any] | None,
     actions: list[Row[Any]],
     events: list[Row[Any]],
+    *,
+    chain_key: bytes,
 ) -> domain.IncidentFacts:
     return domain.IncidentFacts(
         ref=incident.ref,
@@ -157,7 +154,7 @@ def _facts(
         close_outcome=incident.close_outcome,
         close_reason=incident.close_reason,
         timeline_events=len(events),
-        chain_verified=_chain_ok(incident, events),
+        chain_verified=_chain_ok(incident, events, chain_key),
     )
 
 
@@ -192,7 +189,9 @@ def load_register(
         assessment = assessments.get(incident.id)
         override = overrides.get(assessment.id) if assessment else None
         own_events = events.get(incident.id, [])
-        facts = _facts(incident, assessment, override, actions.get(incident.id, []), own_events)
+        facts = _facts(
+            incident, assessment, override, actions.get(incident.id, []), own_events, chain_key=session_key(session)
+        )
         entries.append(domain.build_entry(facts, now=now))
         timeline.extend(_timeline_row(incident.ref, e) for e in own_events)
     return Register(generated_at=now, since=since, status=status, entries=entries, timeline=timeline)
@@ -205,7 +204,7 @@ def incident_facts(session: Session, incident: Incident) -> domain.IncidentFacts
     override = _overrides(session, only).get(assessment.id) if assessment else None
     actions = _grouped(session, RemedialAction, only).get(incident.id, [])
     events = _grouped(session, TimelineEvent, only).get(incident.id, [])
-    return _facts(incident, assessment, override, actions, events)
+    return _facts(incident, assessment, override, actions, events, chain_key=session_key(session))
 
 
 def register_entry(session: Session, incident: Incident, *, now: datetime) -> dict[str, Any]:

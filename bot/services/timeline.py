@@ -9,8 +9,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.chain import GENESIS, ChainedEvent, ChainProblem, event_hash, verify_chain
-from bot.store.models import Incident, TimelineEvent
+from bot.domain.chain import (
+    GENESIS,
+    KEYED,
+    PLAIN,
+    ChainedEvent,
+    ChainProblem,
+    keyed_event_hash,
+    register_digest,
+    register_member,
+    verify_chain,
+    xor_digests,
+)
+from bot.store.models import Incident, RefCounter, RegisterSeal, TimelineEvent
+from bot.store.sealing import REGISTER_ROW, seal_of, session_key
 
 SUMMARY_LIMIT = 20_000
 
@@ -54,8 +66,9 @@ def append_event(
         after=jsonable(after),
         prev_hash=incident.timeline_head or GENESIS,
         hash="",
+        hash_scheme=KEYED,
     )
-    entry.hash = event_hash(entry.prev_hash, entry.hashed_content(incident.ref))
+    entry.hash = keyed_event_hash(session_key(session), entry.prev_hash, entry.hashed_content(incident.ref))
     session.add(entry)
     incident.timeline_count = entry.seq
     incident.timeline_head = entry.hash
@@ -90,16 +103,136 @@ class ChainReport:
         }
 
 
-def verify_incident(session: Session, incident: Incident) -> ChainReport:
-    stored = events_for(session, incident)
+def chain_problems(incident: Any, events: list[Any], key: bytes) -> list[ChainProblem]:
+    """Everything wrong with one incident's record: its chain, its head, and its seal. Takes model
+    objects or plain rows of the incident and timeline_event tables alike."""
     chained = [
-        ChainedEvent(seq=e.seq, prev_hash=e.prev_hash, hash=e.hash, content=e.hashed_content(incident.ref))
-        for e in stored
+        ChainedEvent(
+            seq=e.seq,
+            prev_hash=e.prev_hash,
+            hash=e.hash,
+            content=TimelineEvent.hashed_content(e, incident.ref),
+            scheme=e.hash_scheme or PLAIN,
+        )
+        for e in events
     ]
-    problems = verify_chain(chained, head_hash=incident.timeline_head, head_count=incident.timeline_count)
+    problems = verify_chain(chained, head_hash=incident.timeline_head, head_count=incident.timeline_count, key=key)
+    if incident.seal is None:
+        # Only an incident written before seals, and untouched since, has none; its events are all unkeyed.
+        if any(e.scheme == KEYED for e in chained) or incident.timeline_count == 0:
+            problems.append(ChainProblem(None, "the incident's seal is missing (removed?)"))
+    elif seal_of(key, incident) != incident.seal:
+        problems.append(
+            ChainProblem(
+                None,
+                "the incident record does not match its seal: its title, times, deadline, status, ICO report "
+                "or timeline head were changed outside Breachbot",
+            )
+        )
+    return problems
+
+
+def verify_incident(session: Session, incident: Incident) -> ChainReport:
+    session.flush()
+    stored = events_for(session, incident)
+    problems = chain_problems(incident, stored, session_key(session))
     return ChainReport(ref=incident.ref, events=len(stored), problems=tuple(problems))
 
 
 def verify_all(session: Session) -> list[ChainReport]:
-    incidents = session.scalars(select(Incident).order_by(Incident.id))
-    return [verify_incident(session, incident) for incident in incidents]
+    """Every incident's record, and the register as a whole: a report per incident, plus one per
+    incident that is missing (named when its reference can be worked out) or for the register itself."""
+    incidents = list(session.scalars(select(Incident).order_by(Incident.id)))
+    reports = [verify_incident(session, incident) for incident in incidents]
+    return reports + register_problems(session, incidents)
+
+
+def _issued_refs(session: Session) -> list[tuple[str, int, int]]:
+    from bot.services.incidents import REF_PREFIX
+
+    issued = []
+    for counter in session.scalars(select(RefCounter).order_by(RefCounter.year)):
+        # A few numbers past the counter too: whoever deleted the newest incident may have wound it back.
+        for number in range(1, counter.last_number + 21):
+            issued.append((f"{REF_PREFIX}-{counter.year}-{number:04d}", counter.year, number))
+    return issued
+
+
+def register_problems(session: Session, incidents: list[Incident]) -> list[ChainReport]:
+    key = session_key(session)
+    stored = {incident.ref for incident in incidents}
+    reports: dict[str, ChainReport] = {}
+
+    def missing(ref: str, problem: str) -> None:
+        reports.setdefault(ref, ChainReport(ref=ref, events=0, problems=(ChainProblem(None, problem),)))
+
+    issued = _issued_refs(session)
+    counters = {year: number for year, number in session.execute(select(RefCounter.year, RefCounter.last_number))}
+    for ref, year, number in issued:
+        if number <= counters[year] and ref not in stored:
+            missing(ref, "its reference was issued but the incident is not stored (deleted?)")
+    row = session.get(RegisterSeal, REGISTER_ROW)
+    sealed = [incident.ref for incident in incidents if incident.seal is not None]
+    if row is None:
+        if sealed:
+            missing("register", "the register seal is missing (deleted?): incidents may have been removed")
+        return list(reports.values())
+    difference = xor_digests(row.digest, register_digest(key, sealed))
+    if int(difference, 16):
+        candidates = [ref for ref, _, _ in issued if ref not in stored]
+        candidates += [incident.ref for incident in incidents if incident.seal is None]
+        named = next((ref for ref in candidates if register_member(key, ref) == difference), None)
+        if named is None:
+            missing(
+                "register",
+                "the register seal does not match the incidents stored: incidents were deleted or their seals removed",
+            )
+        elif named in stored:
+            missing(named, "its seal was removed: the register seal counts it as sealed")
+        else:
+            missing(named, "the incident was deleted: the register seal still counts it")
+    return list(reports.values())
+
+
+WITNESS_FORMAT = 1
+
+
+def witness(session: Session, *, now: datetime) -> dict[str, Any]:
+    """The heads to keep outside the database: each incident's event count and newest hash, and the
+    register seal. A later `verify --against` finds anything rolled back, removed or rewritten since,
+    even by someone who holds the key."""
+    row = session.get(RegisterSeal, REGISTER_ROW)
+    heads = session.execute(select(Incident.ref, Incident.timeline_count, Incident.timeline_head).order_by(Incident.id))
+    return {
+        "breachbot_witness": WITNESS_FORMAT,
+        "at": now.astimezone(UTC).isoformat(),
+        "register": row.digest if row is not None else None,
+        "incidents": {ref: {"events": count, "head": head} for ref, count, head in heads},
+    }
+
+
+def check_witness(session: Session, witnessed: dict[str, Any]) -> list[ChainReport]:
+    """Every way the database has moved back from what was witnessed: an incident gone, fewer events,
+    or a different event where the witnessed head was."""
+    at = witnessed.get("at", "?")
+    reports = []
+    for ref, head in (witnessed.get("incidents") or {}).items():
+        count, head_hash = int(head.get("events") or 0), head.get("head")
+        incident = session.scalar(select(Incident).where(Incident.ref == ref))
+        problem = None
+        if incident is None:
+            problem = f"witnessed on {at} with {count} events, but no longer stored (deleted?)"
+        elif count:
+            event = session.scalar(
+                select(TimelineEvent).where(TimelineEvent.incident_id == incident.id, TimelineEvent.seq == count)
+            )
+            if event is None or incident.timeline_count < count:
+                problem = (
+                    f"witnessed on {at} with {count} events, now {incident.timeline_count} (events removed, "
+                    "or the timeline rolled back?)"
+                )
+            elif event.hash != head_hash:
+                problem = f"event {count} is not the one witnessed on {at} (timeline rewritten?)"
+        if problem:
+            reports.append(ChainReport(ref=ref, events=0, problems=(ChainProblem(None, problem),)))
+    return reports

@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import BreachbotError
+from bot.store import sealing
 
 # A PostgreSQL host that never answers fails in seconds, not after the operating system's TCP timeout.
 # A `connect_timeout` in the URL's query wins.
@@ -103,12 +104,16 @@ def dispose_engine(url: str) -> None:
 
 
 class Database:
-    """A database the services work in; `unit_of_work()` is the only way flows get a session."""
+    """A database the services work in; `unit_of_work()` is the only way flows get a session.
 
-    def __init__(self, url: str) -> None:
+    `timeline_key` makes the timeline's hashes and the incident seals (store/sealing.py); without it,
+    the key comes from the settings (store/timeline_key.py)."""
+
+    def __init__(self, url: str, *, timeline_key: bytes | None = None) -> None:
         self.url = url
         self.engine = get_engine(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        info = {sealing.KEY_INFO: timeline_key} if timeline_key is not None else {}
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     @property
     def dialect(self) -> str:

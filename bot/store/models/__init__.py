@@ -3,7 +3,7 @@
 from bot.store.models.alerts import AlertPlan, AlertState, PlannedAlert, SweeperHeartbeat
 from bot.store.models.assessment import Assessment, Override
 from bot.store.models.base import Base, JSONType, UTCDateTime
-from bot.store.models.incident import Incident, RefCounter, Status
+from bot.store.models.incident import Incident, RefCounter, RegisterSeal, Status
 from bot.store.models.notice import NoticeDraft, RemedialAction
 from bot.store.models.org import Organisation
 from bot.store.models.slack import SlackEventSeen, SlackHomeView, SlackSetup, SlackView
@@ -22,6 +22,7 @@ __all__ = [
     "Override",
     "PlannedAlert",
     "RefCounter",
+    "RegisterSeal",
     "RemedialAction",
     "SlackEventSeen",
     "SlackHomeView",

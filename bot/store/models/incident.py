@@ -79,6 +79,19 @@ class Incident(Base):
     # The head of the timeline's hash chain: catches removal of the newest event.
     timeline_count: Mapped[int] = mapped_column(Integer, default=0)
     timeline_head: Mapped[str | None] = mapped_column(String(64))
+    # A keyed HMAC over the fields in domain.chain.SEALED_FIELDS, remade at every flush (store/sealing.py):
+    # an edit to the row outside Breachbot no longer matches it. NULL only on incidents from before seals.
+    seal: Mapped[str | None] = mapped_column(String(64))
+
+
+class RegisterSeal(Base):
+    """One row: the XOR of a keyed value per sealed incident, so removing a whole incident is detected."""
+
+    __tablename__ = "register_seal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
 
 
 class RefCounter(Base):

@@ -26,6 +26,8 @@ class TimelineEvent(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # How `hash` was made (bot/domain/chain.py): NULL or 1 plain SHA-256 (before keys), 2 keyed HMAC.
+    hash_scheme: Mapped[int | None] = mapped_column(Integer)
 
     def hashed_content(self, incident_ref: str) -> dict[str, Any]:
         """What the hash covers: everything but the row id, which the database chooses."""
