@@ -52,7 +52,9 @@ def test_a_rollback_only_the_witness_can_see_is_found_and_named(
     # Put the incident back exactly as it was: the chain, the head and the seal all agree again.
     with db_env.engine.begin() as connection:
         connection.execute(
-            text("DELETE FROM timeline_event WHERE seq > :n AND incident_id = (SELECT id FROM incident WHERE ref = :r)"),
+            text(
+                "DELETE FROM timeline_event WHERE seq > :n AND incident_id = (SELECT id FROM incident WHERE ref = :r)"
+            ),
             {"n": before.timeline_count, "r": ref},
         )
         connection.execute(
