@@ -37,6 +37,11 @@ MAX_BATCHES = 20
 # After this many retryable failures in a row Slack is taken to be down: the rest of the batch is
 # handed back at once instead of each alert waiting out its own timeouts.
 OUTAGE_AFTER = 3
+ALERT_EVENT_TYPE = "breachbot_alert"
+# How far back, and how much of, a channel's history is searched for an alert posted before a crash.
+HISTORY_MARGIN = timedelta(hours=1)
+HISTORY_PAGES = 5
+HISTORY_PAGE_SIZE = 200
 
 
 class SlackPoster(Protocol):
@@ -238,17 +243,21 @@ class Sweeper:
         last_post: tuple[str, str, str] | None = None
         for index, (destination, channel, message) in enumerate(wanted):
             try:
-                response = self.slack.call(
-                    "chat.postMessage",
-                    channel=channel,
-                    text=message.text,
-                    blocks=message.blocks,
-                    unfurl_links=False,
-                    metadata={
-                        "event_type": "breachbot_alert",
-                        "event_payload": {"alert_id": alert_id, "destination": destination},
-                    },
-                )
+                # An earlier attempt may have reached Slack and died before it was recorded: look first.
+                ts = find_posted_alert(self.slack, channel, alert, destination) if alert.attempts > 1 else None
+                if ts is None:
+                    response = self.slack.call(
+                        "chat.postMessage",
+                        channel=channel,
+                        text=message.text,
+                        blocks=message.blocks,
+                        unfurl_links=False,
+                        metadata={
+                            "event_type": ALERT_EVENT_TYPE,
+                            "event_payload": {"alert_id": alert_id, "destination": destination},
+                        },
+                    )
+                    ts = str(response["ts"])
             except SlackCallFailed as problem:
                 if not problem.retryable:
                     refused.append(f"{destination} channel {channel}: {problem.error}")
@@ -269,10 +278,10 @@ class Sweeper:
             delivered = True
             if index == len(wanted) - 1:
                 # The last post is recorded in the same transaction that finishes the alert.
-                last_post = (destination, channel, str(response["ts"]))
+                last_post = (destination, channel, ts)
                 continue
             with self.database.unit_of_work() as session:
-                delivery.record_posted(session, alert_id, destination, channel, str(response["ts"]))
+                delivery.record_posted(session, alert_id, destination, channel, ts)
         with self.database.unit_of_work() as session:
             if last_post is not None:
                 delivery.record_posted(session, alert_id, *last_post)
@@ -303,6 +312,44 @@ class Sweeper:
                 log.exception("alert sweep failed; trying again in %.0fs", interval)
             if not more_due:
                 stop.wait(interval)
+
+
+def find_posted_alert(slack: SlackPoster, channel: str, alert: delivery.Claimed, destination: str) -> str | None:
+    """The ts of this alert's message already in `channel`, found by the metadata every alert carries;
+    None when it is not there. Looks back from an hour before the alert fell due, a few pages at most.
+    Without the history scopes (or another lasting refusal) it says None, and the alert is posted:
+    a rare repeat is better than a missed deadline alert. A passing failure is raised, to retry."""
+    since = (alert.context.due_at - HISTORY_MARGIN).timestamp()
+    cursor = None
+    for _ in range(HISTORY_PAGES):
+        params: dict[str, Any] = {
+            "channel": channel,
+            "oldest": f"{since:.6f}",
+            "limit": HISTORY_PAGE_SIZE,
+            "include_all_metadata": True,
+        }
+        if cursor:
+            params["cursor"] = cursor
+        try:
+            page = slack.call("conversations.history", **params)
+        except SlackCallFailed as problem:
+            if problem.retryable:
+                raise
+            log.warning("alert %s: cannot read %s's history (%s); posting", alert.context.alert_id, channel, problem)
+            return None
+        for message in page.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == ALERT_EVENT_TYPE
+                and str(payload.get("alert_id")) == str(alert.context.alert_id)
+                and payload.get("destination") == destination
+            ):
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not page.get("has_more") or not cursor:
+            return None
+    return None
 
 
 @dataclass

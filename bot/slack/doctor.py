@@ -29,6 +29,8 @@ REQUIRED_SCOPES = {
     "pins:write": "pinning the incident summary",
     "usergroups:read": "reading the privacy team's user group",
     "files:write": "posting the breach register to the privacy channel",
+    "groups:history": "finding an alert already posted to a private channel before a crash, so it is not posted twice",
+    "channels:history": "the same, for a public privacy channel",
 }
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 

@@ -9,7 +9,6 @@ at commit, after everything else, so that lock is the last one any flow takes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,24 +25,21 @@ KEY_INFO = "timeline_key"
 _NEWLY_SEALED = "breachbot_newly_sealed"
 REGISTER_ROW = 1
 
-# Used by sessions opened outside Database.unit_of_work (tests, scripts): the key from the settings.
-_default_key: Callable[[], bytes] | None = None
 
+def default_key() -> bytes:
+    """The key from the environment, for sessions opened without one. Read afresh (the key itself is
+    cached per file), not through the cached settings, which a test or a caller may yet change."""
+    from bot.config import load_settings
+    from bot.store.timeline_key import load_timeline_key
 
-def set_default_key_source(source: Callable[[], bytes]) -> None:
-    global _default_key
-    _default_key = source
+    return load_timeline_key(load_settings())
 
 
 def session_key(session: Session) -> bytes:
     key = session.info.get(KEY_INFO)
     if key is None:
-        if _default_key is None:
-            from bot.config import settings
-            from bot.store.timeline_key import load_timeline_key
-
-            return load_timeline_key(settings())
-        key = _default_key()
+        key = default_key()
+        session.info[KEY_INFO] = key
     return bytes(key)
 
 

@@ -114,6 +114,7 @@ class Database:
         self.engine = get_engine(url)
         info = {sealing.KEY_INFO: timeline_key} if timeline_key is not None else {}
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._has_key = timeline_key is not None
 
     @property
     def dialect(self) -> str:
@@ -121,6 +122,10 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
+        if not self._has_key:
+            # Resolved once, on first use, so a Database made before the settings were final finds them.
+            self._sessions.kw["info"] = {sealing.KEY_INFO: sealing.default_key()}
+            self._has_key = True
         session = self._sessions()
         try:
             yield session

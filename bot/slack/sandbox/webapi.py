@@ -23,7 +23,7 @@ BOT_USER_ID = "UBREACHBOT"
 TEAM_ID = "TSANDBOX"
 DEFAULT_SCOPES = (
     "commands,chat:write,chat:write.public,channels:manage,groups:write,groups:read,pins:write,"
-    "users:read,usergroups:read,files:write"
+    "users:read,usergroups:read,files:write,groups:history,channels:history"
 )
 
 
@@ -215,7 +215,7 @@ class SlackStandIn:
         if "json" in content_type:
             return json.loads(body or b"{}")
         parsed = {k: v[0] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
-        for key in ("blocks", "view", "files", "attachments"):
+        for key in ("blocks", "view", "files", "attachments", "metadata"):
             if isinstance(parsed.get(key), str):
                 with contextlib.suppress(ValueError):
                     parsed[key] = json.loads(parsed[key])
@@ -328,9 +328,35 @@ class SlackStandIn:
             "text": params.get("text"),
             "blocks": params.get("blocks"),
             "thread_ts": params.get("thread_ts"),
+            "metadata": params.get("metadata"),
         }
         self.messages.append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Like Slack: newest first, from `oldest` on, a page of `limit` with a cursor; message metadata
+        only with include_all_metadata."""
+        channel = str(params.get("channel", ""))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(params.get("oldest") or 0)
+        limit = max(1, min(int(params.get("limit") or 100), 999))
+        start = int(params.get("cursor") or 0)
+        with_metadata = str(params.get("include_all_metadata", "false")).lower() in ("true", "1")
+        found = sorted(
+            (m for m in self.messages if m["channel"] == channel and float(m["ts"]) >= oldest),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        shown = [{k: v for k, v in m.items() if k != "channel" and (with_metadata or k != "metadata")} for m in page]
+        return {
+            "ok": True,
+            "messages": shown,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         for message in self.messages:
