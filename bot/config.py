@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     timeline_key: str | None = Field(None, min_length=32, validation_alias=_env("BREACHBOT_TIMELINE_KEY"))
     timeline_key_file: Path | None = Field(None, validation_alias=_env("BREACHBOT_TIMELINE_KEY_FILE"))
 
+    # /healthz answers 503, and doctor says to fix it, when the alert sweeper has not completed a sweep
+    # for this long (seconds). A sweep runs every 15 seconds.
+    sweeper_stale_after: int = Field(300, ge=30, validation_alias=_env("BREACHBOT_SWEEPER_STALE_AFTER"))
+
     slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
     slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))

@@ -117,6 +117,9 @@ class Sweeper:
         self.batch = batch
         self.max_batches = max_batches
         self.started_at = clock.now()
+        # When this sweeper last finished a sweep (time.monotonic); None until its first. Read by /healthz.
+        self.last_completed: float | None = None
+        self._created = time.monotonic()
 
     def sweep_once(self, stop: threading.Event | None = None) -> SweepStats:
         """Plan what is unplanned, then claim and send until nothing is due (or Slack is down)."""
@@ -161,7 +164,12 @@ class Sweeper:
                 now=self.clock.now(),
                 stats=stats.to_dict(),
             )
+        self.last_completed = time.monotonic()
         return stats
+
+    def seconds_since_sweep(self) -> float:
+        """Since the last completed sweep, or since this sweeper was made if it has not completed one."""
+        return time.monotonic() - (self.last_completed if self.last_completed is not None else self._created)
 
     def _send_batch(
         self, alerts: list[delivery.Claimed], stats: SweepStats, stop: threading.Event, claimed_at: float
@@ -361,6 +369,20 @@ class SweeperHandle:
     def stop(self, timeout: float = 10.0) -> None:
         self.stop_event.set()
         self.thread.join(timeout)
+
+    def health(self, stale_after: float) -> tuple[bool, str]:
+        """(healthy, words) for /healthz: unhealthy when the thread has stopped, or has not completed a
+        sweep for longer than `stale_after` seconds (the database down, Slack hanging, a stuck sweep)."""
+        age = self.sweeper.seconds_since_sweep()
+        if not self.thread.is_alive():
+            return False, "the alert sweeper has stopped"
+        if self.sweeper.last_completed is None:
+            words = f"the alert sweeper started {age:.0f}s ago and has not completed a sweep yet"
+        else:
+            words = f"the alert sweeper last completed a sweep {age:.0f}s ago"
+        if age > stale_after:
+            return False, f"{words} (limit {stale_after:.0f}s): deadline alerts may be late"
+        return True, f"ok: {words}"
 
 
 def start_sweeper_thread(

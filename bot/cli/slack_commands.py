@@ -80,8 +80,9 @@ def serve_http(args: argparse.Namespace) -> int:
     def load() -> object:
         rt = start_runtime(current, migrate=False)
         app = create_app(rt)
-        sweepers.append(start_alert_sweeper(rt, app))
-        return wsgi_app(app)
+        sweeper = start_alert_sweeper(rt, app)
+        sweepers.append(sweeper)
+        return wsgi_app(app, health=lambda: sweeper.health(current.sweeper_stale_after))
 
     def stop_sweepers() -> None:
         for sweeper in sweepers:

@@ -114,14 +114,18 @@ def create_app(
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def wsgi_app(app: App) -> WsgiApp:
-    """Slack's endpoint at /slack/events, plus GET /healthz for load balancers and the benchmark."""
+def wsgi_app(app: App, *, health: Callable[[], tuple[bool, str]] | None = None) -> WsgiApp:
+    """Slack's endpoint at /slack/events, plus GET /healthz for load balancers and uptime checks: 200,
+    or 503 when `health` (this process's alert sweeper, in `breachbot serve`) says it is not well."""
     handler = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
-            return [b"ok"]
+            healthy, words = health() if health is not None else (True, "ok")
+            body = words.encode("utf-8")
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+            return [body]
         return handler(environ, start_response)  # type: ignore[arg-type]
 
     return application

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -211,15 +211,20 @@ def check_sweeper(settings: Settings, now: datetime) -> Check:
             )
     finally:
         dispose_engine(url)
-    healthy, words = sweeper_health(status, open_incidents=open_count or 0, now=now)
+    limit = timedelta(seconds=settings.sweeper_stale_after)
+    healthy, words = sweeper_health(status, open_incidents=open_count or 0, now=now, stale_after=limit)
     if healthy:
         return Check("alert sweeper", True, words)
+    fix = "the bot runs one (`breachbot run` or `breachbot serve`); or run `breachbot alerts worker` beside it"
+    if status is None:
+        # Before the bot's first start this is expected: worth saying, not a fault.
+        return Check("alert sweeper", True, words, fix, warning=True)
+    # It ran, then stopped completing sweeps for longer than BREACHBOT_SWEEPER_STALE_AFTER: alerts are late.
     return Check(
         "alert sweeper",
-        True,
-        words,
-        "the bot runs one (`breachbot run` or `breachbot serve`); or run `breachbot alerts worker` beside it",
-        warning=True,
+        False,
+        f"{words} (no sweep for longer than BREACHBOT_SWEEPER_STALE_AFTER={settings.sweeper_stale_after}s)",
+        fix,
     )
 
 

@@ -132,7 +132,7 @@ def test_doctor_and_the_app_home_say_when_the_sweeper_last_ran(harness: Harness)
     recent = sweeper_check(harness, lambda: NOW + timedelta(minutes=2))
     assert recent.ok and not recent.warning and recent.detail.startswith("last ran 2 min ago (w-1)")
     stale = sweeper_check(harness, lambda: NOW + timedelta(minutes=10))
-    assert stale.warning and "may be late" in stale.detail
+    assert not stale.ok and "may be late" in stale.detail and "BREACHBOT_SWEEPER_STALE_AFTER" in stale.detail
     home = home_text(harness, DPO)
     assert "Deadline alerts: the sweeper last ran" in home and ":warning:" not in home
     assert "sweeper" not in home_text(harness, OUTSIDER)

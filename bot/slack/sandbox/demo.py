@@ -188,6 +188,8 @@ def run_demo(out: TextIO) -> int:
             SLACK_APP_TOKEN="",
             SLACK_API_URL=slack.api_url,
             BREACHBOT_DATABASE_URL=url,
+            # The demo's timeline key is thrown away with its database.
+            BREACHBOT_TIMELINE_KEY=secrets.token_hex(32),
             BREACHBOT_PRIVACY_TEAM_USERS=DPO,
             BREACHBOT_PRIVACY_TEAM_USERGROUP="",
             BREACHBOT_PRIVACY_CHANNEL="",

@@ -102,7 +102,13 @@ def aware_change_modal(ref: str | None, channel: str | None) -> dict[str, Any]:
     }
 
 
-def sweeper_health(status: SweepStatus | None, *, open_incidents: int, now: datetime) -> tuple[bool, str]:
+def sweeper_health(
+    status: SweepStatus | None,
+    *,
+    open_incidents: int,
+    now: datetime,
+    stale_after: timedelta = SWEEPER_STALE_AFTER,
+) -> tuple[bool, str]:
     """(healthy, plain words). Unhealthy only matters while incidents are open: with none, no alert is
     waiting to be sent."""
     if status is None:
@@ -111,7 +117,7 @@ def sweeper_health(status: SweepStatus | None, *, open_incidents: int, now: date
         return False, f"has never run, and {open_incidents} incident(s) are open: their deadline alerts are not sent"
     age = max(timedelta(0), timedelta(seconds=status.age_seconds(now)))
     words = f"last ran {describe_duration(age)} ago ({status.worker_id})"
-    if age > SWEEPER_STALE_AFTER and open_incidents:
+    if age > stale_after and open_incidents:
         return False, f"{words}, and {open_incidents} incident(s) are open: deadline alerts may be late"
     return True, words
 
