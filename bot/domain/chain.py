@@ -103,6 +103,12 @@ def register_member(key: bytes, ref: str) -> str:
     return hmac.new(key, _body({"register": 1, "ref": ref}), hashlib.sha256).hexdigest()
 
 
+def key_check(key: bytes) -> str:
+    """A short value that says which key sealed a register, without revealing it: a wrong key is then
+    reported as a wrong key, not as every event tampered with."""
+    return hmac.new(key, b"breachbot timeline key check", hashlib.sha256).hexdigest()[:16]
+
+
 def xor_digests(*digests: str) -> str:
     total = 0
     for digest in digests:

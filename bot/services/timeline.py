@@ -15,6 +15,7 @@ from bot.domain.chain import (
     PLAIN,
     ChainedEvent,
     ChainProblem,
+    key_check,
     keyed_event_hash,
     register_digest,
     register_member,
@@ -177,6 +178,12 @@ def register_problems(session: Session, incidents: list[Incident]) -> list[Chain
         if sealed:
             missing("register", "the register seal is missing (deleted?): incidents may have been removed")
         return list(reports.values())
+    if row.key_check and row.key_check != key_check(key):
+        missing(
+            "register",
+            "the timeline key in use is not the one these records were sealed with: check BREACHBOT_TIMELINE_KEY "
+            "or BREACHBOT_TIMELINE_KEY_FILE before reading the problems below as tampering",
+        )
     difference = xor_digests(row.digest, register_digest(key, sealed))
     if int(difference, 16):
         candidates = [ref for ref, _, _ in issued if ref not in stored]

@@ -13,12 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.domain.chain import key_check
 from bot.services.alerts import last_sweep
 from bot.slack.client import SlackCallFailed, SlackCalls, make_web_client
 from bot.slack.views.reporting import sweeper_health
 from bot.store import migrate
-from bot.store.models import Incident, Status
+from bot.store.models import Incident, RegisterSeal, Status
+from bot.store.sealing import REGISTER_ROW
 from bot.store.session import Database, dispose_engine
+from bot.store.timeline_key import key_file, load_timeline_key
 
 # What manifest.yml asks for, and why: keep the two in step.
 REQUIRED_SCOPES = {
@@ -199,6 +202,39 @@ def check_database(settings: Settings) -> Check:
     return Check("database", True, f"schema at {head} ({database.dialect})")
 
 
+def check_timeline_key(settings: Settings) -> Check:
+    """Where the timeline key comes from, and whether it is the one the register was sealed with."""
+    url = settings.resolved_database_url
+    try:
+        key = load_timeline_key(settings)
+    except ConfigError as problem:
+        return Check("timeline key", False, str(problem), "set BREACHBOT_TIMELINE_KEY or BREACHBOT_TIMELINE_KEY_FILE")
+    try:
+        with Database(url, timeline_key=key).unit_of_work() as session:
+            register = session.get(RegisterSeal, REGISTER_ROW)
+            sealed_with = register.key_check if register is not None else None
+    finally:
+        dispose_engine(url)
+    if sealed_with and sealed_with != key_check(key):
+        return Check(
+            "timeline key",
+            False,
+            "not the key this database's timelines were sealed with: every keyed event would fail to verify",
+            "set BREACHBOT_TIMELINE_KEY (or _FILE) to the key used so far (restore it from your backup)",
+        )
+    if settings.timeline_key or settings.timeline_key_file:
+        return Check(
+            "timeline key", True, "set by BREACHBOT_TIMELINE_KEY" + ("_FILE" if settings.timeline_key_file else "")
+        )
+    return Check(
+        "timeline key",
+        True,
+        f"made by Breachbot at {key_file(settings)}",
+        "back it up apart from the database; with bots on several hosts, set BREACHBOT_TIMELINE_KEY on every one",
+        warning=True,
+    )
+
+
 def check_sweeper(settings: Settings, now: datetime) -> Check:
     """When the alert sweeper last ran; a warning when it never has, or not for five minutes, while
     incidents are open (their deadline alerts are then not being sent)."""
@@ -269,5 +305,6 @@ def run_checks(
     database = check_database(settings)
     checks.append(database)
     if database.ok:
+        checks.append(check_timeline_key(settings))
         checks.append(check_sweeper(settings, now()))
     return checks

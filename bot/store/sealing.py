@@ -16,7 +16,14 @@ from sqlalchemy import event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.domain.chain import EMPTY_REGISTER, SEALED_FIELDS, incident_seal, register_member, xor_digests
+from bot.domain.chain import (
+    EMPTY_REGISTER,
+    SEALED_FIELDS,
+    incident_seal,
+    key_check,
+    register_member,
+    xor_digests,
+)
 from bot.store.models import Incident, RegisterSeal
 
 log = logging.getLogger(__name__)
@@ -86,6 +93,7 @@ def _update_register_digest(session: Session) -> None:
         return
     row = row or session.scalars(select(RegisterSeal).where(RegisterSeal.id == REGISTER_ROW).with_for_update()).one()
     row.digest = xor_digests(row.digest, *(register_member(key, ref) for ref in refs))
+    row.key_check = row.key_check or key_check(key)
     row.updated_at = datetime.now(UTC)
     session.flush()
 

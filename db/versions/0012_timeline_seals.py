@@ -24,6 +24,7 @@ def upgrade() -> None:
         "register_seal",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("key_check", sa.String(length=16), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_register_seal")),
     )

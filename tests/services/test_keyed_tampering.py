@@ -234,3 +234,10 @@ def test_an_edit_to_an_old_unkeyed_timeline_is_still_caught(database: Database) 
     make_legacy(database, FIRST)
     sql(database, "UPDATE timeline_event SET summary = 'rewritten' WHERE seq = 2 AND incident_id = 1")
     assert list(problems_by_ref(database)) == [FIRST]
+
+
+def test_a_wrong_key_is_reported_as_a_wrong_key(database: Database) -> None:
+    seed(database, 1)
+    with Database(database.url, timeline_key=GUESSED_KEY).unit_of_work() as session:
+        found = {r.ref: [p.problem for p in r.problems] for r in verify_all(session) if not r.ok}
+    assert any("not the one these records were sealed with" in p for p in found["register"])

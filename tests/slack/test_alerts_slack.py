@@ -136,3 +136,20 @@ def test_doctor_and_the_app_home_say_when_the_sweeper_last_ran(harness: Harness)
     home = home_text(harness, DPO)
     assert "Deadline alerts: the sweeper last ran" in home and ":warning:" not in home
     assert "sweeper" not in home_text(harness, OUTSIDER)
+
+
+def test_doctor_names_a_timeline_key_that_is_not_the_one_in_use(harness: Harness) -> None:
+    harness.report()
+    checks = run_checks(
+        load=lambda: harness.runtime.settings.model_copy(update={"timeline_key": "another-key-" + "9" * 32}),
+        calls_for=lambda s: SlackCalls(make_web_client(s.slack_bot_token, s.slack_api_url), attempts=1),
+        now=lambda: NOW,
+    )
+    key = next(c for c in checks if c.name == "timeline key")
+    assert not key.ok and "sealed with" in key.detail
+    same = run_checks(
+        load=lambda: harness.runtime.settings,
+        calls_for=lambda s: SlackCalls(make_web_client(s.slack_bot_token, s.slack_api_url), attempts=1),
+        now=lambda: NOW,
+    )
+    assert next(c for c in same if c.name == "timeline key").ok

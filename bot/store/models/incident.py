@@ -91,6 +91,8 @@ class RegisterSeal(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     digest: Mapped[str] = mapped_column(String(64))
+    # domain.chain.key_check of the key that keeps the digest: names a wrong key as such.
+    key_check: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime]
 
 
