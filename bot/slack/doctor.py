@@ -20,7 +20,7 @@ from bot.slack.views.reporting import sweeper_health
 from bot.store import migrate
 from bot.store.models import Incident, RegisterSeal, Status
 from bot.store.sealing import REGISTER_ROW
-from bot.store.session import Database, dispose_engine
+from bot.store.session import Database, DatabaseUnavailable, dispose_engine
 from bot.store.timeline_key import key_file, load_timeline_key
 
 # What manifest.yml asks for, and why: keep the two in step.
@@ -183,6 +183,8 @@ def check_database(settings: Settings) -> Check:
     try:
         database = Database(url)
         current, head = migrate.current_revision(database), migrate.head_revision()
+    except DatabaseUnavailable as problem:
+        return Check("database", False, f"cannot open {problem.shown_url}: {problem.reason}", problem.check)
     except Exception as problem:
         return Check(
             "database",

@@ -44,6 +44,12 @@ def _configure_sqlite(engine: Engine) -> None:
 class DatabaseUnavailable(BreachbotError):
     """The database cannot be opened or reached: one line naming it (never its password) and what to check."""
 
+    def __init__(self, shown_url: str, reason: str, check: str) -> None:
+        self.shown_url = shown_url
+        self.reason = reason
+        self.check = check
+        super().__init__(f"cannot open the database {shown_url}: {reason}; {check}")
+
 
 def safe_url(url: str | URL) -> str:
     """The URL to show people and logs: everything but the password."""
@@ -60,7 +66,7 @@ def _unreachable(url: str, reason: str) -> DatabaseUnavailable:
             "and reachable from here, and that the database exists"
         )
     first_line = " ".join(reason.strip().splitlines()[0].split()) if reason.strip() else "no reason given"
-    return DatabaseUnavailable(f"cannot open the database {safe_url(parsed)}: {first_line[:240]}; {check}")
+    return DatabaseUnavailable(safe_url(parsed), first_line[:240], check)
 
 
 def _translate_connect_errors(engine: Engine, url: str) -> None:

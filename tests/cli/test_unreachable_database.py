@@ -3,6 +3,7 @@ a non-zero exit, and within seconds when the host never answers."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -97,3 +98,16 @@ def test_an_sqlite_file_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
 
 def test_safe_url_drops_the_password() -> None:
     assert safe_url("postgresql+psycopg://u:p%40ss@db.example:5432/x") == "postgresql+psycopg://u@db.example:5432/x"
+
+
+def test_doctor_names_the_unreachable_database_and_what_to_check(tmp_path: Path) -> None:
+    url = f"postgresql+psycopg://breach:hunter2@127.0.0.1:{_closed_port()}/breachbot"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BREACHBOT_"))}
+    env |= {"BREACHBOT_DATABASE_URL": url, "BREACHBOT_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "doctor", "--json"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "hunter2" not in done.stdout
+    database = next(c for c in json.loads(done.stdout)["checks"] if c["name"] == "database")
+    assert not database["ok"] and "Connection refused" in database["detail"]
+    assert "BREACHBOT_DATABASE_URL" in database["fix"]
