@@ -6,8 +6,10 @@ import argparse
 
 from bot.cli.common import add_json_flag, emit
 from bot.config import settings
+from bot.services.timeline import seal_unsealed
 from bot.store import migrate
 from bot.store.session import Database
+from bot.store.timeline_key import load_timeline_key
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,8 +22,16 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
-    database = Database(settings().resolved_database_url)
+    current = settings()
+    database = Database(current.resolved_database_url, timeline_key=load_timeline_key(current))
     before, after = migrate.upgrade(database)
+    # Incidents from before seals are sealed now, not at their next change, when their chain verifies.
+    with database.unit_of_work() as session:
+        sealed, refused = seal_unsealed(session)
     human = f"schema at {after}" + (f" (was {before})" if before != after else " (already up to date)")
-    emit(args, {"before": before, "after": after}, human)
+    if sealed:
+        human += f"; sealed {sealed} incident(s) written before seals"
+    if refused:
+        human += f"; NOT sealed, their timeline does not verify: {', '.join(refused)} (see `breachbot timeline verify`)"
+    emit(args, {"before": before, "after": after, "sealed": sealed, "not_sealed": refused}, human)
     return 0

@@ -12,7 +12,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -75,9 +75,11 @@ def _seal_changed_incidents(session: Session, _context: Any, _instances: Any) ->
         return
     key = session_key(session)
     for incident in changed:
-        was_sealed = incident.seal is not None
+        # Sealed as stored, not as in memory: whoever set `seal` by hand does not skip the register.
+        history = inspect(incident).attrs.seal.history
+        stored = [*history.deleted, *history.unchanged]
         incident.seal = seal_of(key, incident)
-        if not was_sealed:
+        if not any(stored):
             session.info.setdefault(_NEWLY_SEALED, set()).add(incident.ref)
 
 

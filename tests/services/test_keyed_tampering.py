@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from bot.domain.chain import GENESIS, KEYED, event_hash, keyed_event_hash
 from bot.services import incidents as service
-from bot.services.timeline import verify_all
+from bot.services.timeline import seal_unsealed, verify_all
 from bot.store.models import Base, TimelineEvent
 from bot.store.session import Database
 
@@ -241,3 +241,17 @@ def test_a_wrong_key_is_reported_as_a_wrong_key(database: Database) -> None:
     with Database(database.url, timeline_key=GUESSED_KEY).unit_of_work() as session:
         found = {r.ref: [p.problem for p in r.problems] for r in verify_all(session) if not r.ok}
     assert any("not the one these records were sealed with" in p for p in found["register"])
+
+
+def test_the_upgrade_seals_old_incidents_whose_chain_verifies(database: Database) -> None:
+    seed(database)
+    for ref in (FIRST, SECOND, THIRD):
+        make_legacy(database, ref)
+    sql(database, "DELETE FROM register_seal")
+    sql(database, "UPDATE timeline_event SET summary = 'rewritten' WHERE seq = 1 AND incident_id = 3")
+    with database.unit_of_work() as session:
+        assert seal_unsealed(session) == (2, [THIRD])
+    assert list(problems_by_ref(database)) == [THIRD]
+    # Sealed without any new event: an edit to the row is caught, and so is stripping the seal.
+    sql(database, "UPDATE incident SET title = 'changed', seal = NULL WHERE ref = :ref", ref=FIRST)
+    assert FIRST in problems_by_ref(database)
