@@ -20,7 +20,7 @@ class Runtime:
 
 def start_runtime(settings: Settings | None = None, clock: Clock | None = None, *, migrate: bool = True) -> Runtime:
     chosen = settings or load_settings()
-    database = Database(chosen.resolved_database_url, timeline_key=load_timeline_key(chosen))
+    database = Database(chosen.resolved_database_url, timeline_key=lambda: load_timeline_key(chosen))
     if migrate:
         ensure_schema(database)
     return Runtime(settings=chosen, database=database, clock=clock or SystemClock())

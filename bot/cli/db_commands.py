@@ -23,7 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def run_upgrade(args: argparse.Namespace) -> int:
     current = settings()
-    database = Database(current.resolved_database_url, timeline_key=load_timeline_key(current))
+    database = Database(current.resolved_database_url, timeline_key=lambda: load_timeline_key(current))
     before, after = migrate.upgrade(database)
     # Incidents from before seals are sealed now, not at their next change, when their chain verifies.
     with database.unit_of_work() as session:

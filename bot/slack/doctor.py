@@ -224,10 +224,10 @@ def check_timeline_key(settings: Settings) -> Check:
             "not the key this database's timelines were sealed with: every keyed event would fail to verify",
             "set BREACHBOT_TIMELINE_KEY (or _FILE) to the key used so far (restore it from your backup)",
         )
-    if settings.timeline_key or settings.timeline_key_file:
-        return Check(
-            "timeline key", True, "set by BREACHBOT_TIMELINE_KEY" + ("_FILE" if settings.timeline_key_file else "")
-        )
+    if settings.timeline_key:
+        return Check("timeline key", True, "set by BREACHBOT_TIMELINE_KEY")
+    if settings.timeline_key_file:
+        return Check("timeline key", True, f"read from BREACHBOT_TIMELINE_KEY_FILE={settings.timeline_key_file}")
     return Check(
         "timeline key",
         True,

@@ -43,9 +43,13 @@ def default_key() -> bytes:
 
 
 def session_key(session: Session) -> bytes:
+    """The key for this session: bytes, or a function giving them, in session.info (Database puts it
+    there); read on first need, so a command that never hashes or seals never makes a key."""
     key = session.info.get(KEY_INFO)
     if key is None:
-        key = default_key()
+        key = default_key
+    if callable(key):
+        key = key()
         session.info[KEY_INFO] = key
     return bytes(key)
 

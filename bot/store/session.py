@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -112,15 +112,14 @@ def dispose_engine(url: str) -> None:
 class Database:
     """A database the services work in; `unit_of_work()` is the only way flows get a session.
 
-    `timeline_key` makes the timeline's hashes and the incident seals (store/sealing.py); without it,
-    the key comes from the settings (store/timeline_key.py)."""
+    `timeline_key` (bytes, or a function giving them on first need) makes the timeline's hashes and the
+    incident seals (store/sealing.py); without it, the key comes from the settings (store/timeline_key.py)."""
 
-    def __init__(self, url: str, *, timeline_key: bytes | None = None) -> None:
+    def __init__(self, url: str, *, timeline_key: bytes | Callable[[], bytes] | None = None) -> None:
         self.url = url
         self.engine = get_engine(url)
         info = {sealing.KEY_INFO: timeline_key} if timeline_key is not None else {}
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
-        self._has_key = timeline_key is not None
 
     @property
     def dialect(self) -> str:
@@ -128,10 +127,6 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        if not self._has_key:
-            # Resolved once, on first use, so a Database made before the settings were final finds them.
-            self._sessions.kw["info"] = {sealing.KEY_INFO: sealing.default_key()}
-            self._has_key = True
         session = self._sessions()
         try:
             yield session

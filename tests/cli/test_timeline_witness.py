@@ -123,7 +123,9 @@ def test_a_named_key_file_that_is_missing_is_a_one_line_error(
     monkeypatch.setenv("BREACHBOT_TIMELINE_KEY_FILE", str(tmp_path / "nowhere" / "key"))
     settings.cache_clear()
     forget_cached_keys()
-    code, _, err = run(capsys, "incident", "list")
-    assert code == 1 and len(err.splitlines()) == 1 and "BREACHBOT_TIMELINE_KEY_FILE" in err
+    for command in (["timeline", "verify"], ["incident", "open", "--title", "T", "--aware-at", "20/11/2026 10:00"]):
+        code, _, err = run(capsys, *command)
+        assert code == 1 and len(err.splitlines()) == 1 and "BREACHBOT_TIMELINE_KEY_FILE" in err, err
+    assert run(capsys, "incident", "list")[1].startswith("no incidents")  # nothing half-written
     assert not (tmp_path / "nowhere").exists()
     forget_cached_keys()

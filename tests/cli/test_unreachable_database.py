@@ -72,6 +72,7 @@ def test_a_closed_port_is_one_line_without_the_password(args: list[str], tmp_pat
     assert "Traceback" not in err and "hunter2" not in err
     assert f"breach@127.0.0.1:{url.split(':')[3]}" in err
     assert "BREACHBOT_DATABASE_URL" in err and "running" in err
+    assert not (tmp_path / "data").exists()  # nothing written, not even a timeline key
 
 
 def test_a_host_that_never_answers_fails_in_seconds(silent_listener: int, tmp_path: Path) -> None:
