@@ -112,3 +112,13 @@ def test_doctor_names_the_unreachable_database_and_what_to_check(tmp_path: Path)
     database = next(c for c in json.loads(done.stdout)["checks"] if c["name"] == "database")
     assert not database["ok"] and "Connection refused" in database["detail"]
     assert "BREACHBOT_DATABASE_URL" in database["fix"]
+
+
+def test_a_slack_user_is_told_the_database_is_unreachable_but_not_where_it_is() -> None:
+    from bot.slack.middleware.errors import user_message
+    from bot.store.session import _unreachable
+
+    problem = _unreachable("postgresql+psycopg://breach:pw@db.internal:5432/breachbot", "Connection refused")
+    message = user_message(problem)
+    assert "database" in message and "nothing was saved" in message
+    assert "db.internal" not in message and "pw" not in message and "BREACHBOT_" not in message

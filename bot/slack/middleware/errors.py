@@ -18,6 +18,7 @@ from bot.slack.projector import refresh_views
 from bot.slack.replies import notice_view, tell
 from bot.slack.views.text import escape
 from bot.store.changes import touched_incidents
+from bot.store.session import DatabaseUnavailable
 
 log = logging.getLogger("breachbot.slack")
 
@@ -25,6 +26,10 @@ log = logging.getLogger("breachbot.slack")
 def user_message(error: BaseException) -> str:
     """The person's one line, as mrkdwn. A refusal is built here from mentions (`<@U1>`, the user group)
     and is sent as it is; every other message may quote what someone typed, so it is escaped."""
+    if isinstance(error, DatabaseUnavailable):
+        # Where the database lives is for the operator's log, not for whoever pressed the button.
+        log.error("%s", error)
+        return "Breachbot cannot reach its database just now, so nothing was saved. Try again in a minute."
     if isinstance(error, NotAllowed):
         return str(error)
     if isinstance(error, BreachbotError):
