@@ -44,6 +44,8 @@ class CountingSlack:
         self.posts: Counter[tuple[int, str]] = Counter()
 
     def call(self, method: str, **params: Any) -> Mapping[str, Any]:
+        if method == "conversations.history":  # a retried alert is looked for first: nothing was posted
+            return {"ok": True, "messages": [], "has_more": False}
         payload = params["metadata"]["event_payload"]
         self.posts[(payload["alert_id"], payload["destination"])] += 1
         return {"ok": True, "ts": f"{time.time():.6f}"}
