@@ -103,6 +103,12 @@ def register_member(key: bytes, ref: str) -> str:
     return hmac.new(key, _body({"register": 1, "ref": ref}), hashlib.sha256).hexdigest()
 
 
+def state_member(key: bytes, ref: str, seal: str) -> str:
+    """One sealed incident's share of the register's state digest: changes with every seal, so putting
+    one incident back to an earlier (validly sealed) state no longer matches the register."""
+    return hmac.new(key, _body({"state": 1, "ref": ref, "seal": seal}), hashlib.sha256).hexdigest()
+
+
 def key_check(key: bytes) -> str:
     """A short value that says which key sealed a register, without revealing it: a wrong key is then
     reported as a wrong key, not as every event tampered with."""
@@ -118,6 +124,10 @@ def xor_digests(*digests: str) -> str:
 
 def register_digest(key: bytes, refs: Iterable[str]) -> str:
     return xor_digests(EMPTY_REGISTER, *(register_member(key, ref) for ref in refs))
+
+
+def state_digest(key: bytes, seals: Iterable[tuple[str, str]]) -> str:
+    return xor_digests(EMPTY_REGISTER, *(state_member(key, ref, seal) for ref, seal in seals))
 
 
 @dataclass(frozen=True)

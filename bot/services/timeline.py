@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from bot.domain.chain import (
     GENESIS,
@@ -23,7 +24,7 @@ from bot.domain.chain import (
     xor_digests,
 )
 from bot.store.models import Incident, RefCounter, RegisterSeal, TimelineEvent
-from bot.store.sealing import REGISTER_ROW, seal_of, session_key
+from bot.store.sealing import REGISTER_ROW, register_state, seal_of, session_key
 
 SUMMARY_LIMIT = 20_000
 
@@ -142,7 +143,7 @@ def seal_unsealed(session: Session) -> tuple[int, list[str]]:
         if incident.timeline_count == 0 or chain_problems(incident, events_for(session, incident), key):
             refused.append(incident.ref)
             continue
-        incident.seal = seal_of(key, incident)  # the flush hook counts it in the register
+        flag_modified(incident, "seal")  # written, so the flush hook seals it and counts it in the register
         sealed += 1
     return sealed, refused
 
@@ -199,6 +200,12 @@ def register_problems(session: Session, incidents: list[Incident]) -> list[Chain
             "or BREACHBOT_TIMELINE_KEY_FILE before reading the problems below as tampering",
         )
     difference = xor_digests(row.digest, register_digest(key, sealed))
+    if not int(difference, 16) and row.state_digest and row.state_digest != register_state(key, incidents):
+        missing(
+            "register",
+            "an incident's record was put back to an earlier state (its seal is valid but not the latest): "
+            "`breachbot timeline verify --against` a witness file names it",
+        )
     if int(difference, 16):
         candidates = [ref for ref, _, _ in issued if ref not in stored]
         candidates += [incident.ref for incident in incidents if incident.seal is None]

@@ -24,6 +24,7 @@ def upgrade() -> None:
         "register_seal",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("state_digest", sa.String(length=64), nullable=True),
         sa.Column("key_check", sa.String(length=16), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_register_seal")),
@@ -31,7 +32,11 @@ def upgrade() -> None:
     # An empty register starts sealed. A database with incidents gets its row when its first incident
     # is sealed (bot/store/sealing.py): until then its incidents are checked by the unkeyed chain only.
     if op.get_bind().execute(sa.text("SELECT COUNT(*) FROM incident")).scalar() == 0:
-        op.execute(register_seal.insert().values(id=1, digest="0" * 64, updated_at=sa.func.current_timestamp()))
+        op.execute(
+            register_seal.insert().values(
+                id=1, digest="0" * 64, state_digest="0" * 64, updated_at=sa.func.current_timestamp()
+            )
+        )
 
 
 def downgrade() -> None:

@@ -33,15 +33,16 @@ def open_with_updates(capsys: pytest.CaptureFixture[str], updates: int) -> str:
     return ref
 
 
-def test_a_rollback_only_the_witness_can_see_is_found_and_named(
+def test_rolling_one_incident_back_is_found_and_the_witness_names_it(
     db_env: Database, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     ref = open_with_updates(capsys, 1)
     with db_env.engine.begin() as connection:
-        # What a writer can read and keep: the incident's row as it is now.
+        # What a writer can read and keep: the incident's row, and the register's, as they are now.
         before = connection.execute(
-            text("SELECT timeline_count, timeline_head, seal, updated_at FROM incident WHERE ref = :r"), {"r": ref}
+            text("SELECT timeline_count, timeline_head, seal FROM incident WHERE ref = :r"), {"r": ref}
         ).one()
+        register_before = connection.execute(text("SELECT digest, state_digest FROM register_seal")).one()
     witness = tmp_path / "dpo" / "witness.jsonl"
     witness.parent.mkdir()
     assert run(capsys, "incident", "update", ref, "the ICO was told late")[0] == 0
@@ -49,7 +50,7 @@ def test_a_rollback_only_the_witness_can_see_is_found_and_named(
     assert code == 0 and "witnessed 1 incident" in out, err
     assert json.loads(witness.read_text().splitlines()[0])["incidents"][ref]["events"] == before.timeline_count + 1
 
-    # Put the incident back exactly as it was: the chain, the head and the seal all agree again.
+    # Put the incident back exactly as it was: its chain, head and seal all agree again.
     with db_env.engine.begin() as connection:
         connection.execute(
             text(
@@ -61,10 +62,20 @@ def test_a_rollback_only_the_witness_can_see_is_found_and_named(
             text("UPDATE incident SET timeline_count = :c, timeline_head = :h, seal = :s WHERE ref = :r"),
             {"c": before.timeline_count, "h": before.timeline_head, "s": before.seal, "r": ref},
         )
+    code, out, _ = run(capsys, "timeline", "verify")
+    assert code == 1 and "put back to an earlier state" in out
+    code, out, _ = run(capsys, "timeline", "verify", "--against", str(witness))
+    assert code == 1 and f"{ref} record: witnessed on" in out and "rolled back" in out
+
+    # Put the register back too, as a restore of an old backup would: only the witness sees it now.
+    with db_env.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE register_seal SET digest = :d, state_digest = :s"),
+            {"d": register_before.digest, "s": register_before.state_digest},
+        )
     assert run(capsys, "timeline", "verify")[0] == 0
     code, out, _ = run(capsys, "timeline", "verify", "--against", str(witness))
-    assert code == 1
-    assert f"{ref} record: witnessed on" in out and "rolled back" in out
+    assert code == 1 and f"{ref} record: witnessed on" in out
 
 
 def test_a_deleted_incident_is_named_by_verify(db_env: Database, capsys: pytest.CaptureFixture[str]) -> None:

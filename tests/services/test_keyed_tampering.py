@@ -255,3 +255,36 @@ def test_the_upgrade_seals_old_incidents_whose_chain_verifies(database: Database
     # Sealed without any new event: an edit to the row is caught, and so is stripping the seal.
     sql(database, "UPDATE incident SET title = 'changed', seal = NULL WHERE ref = :ref", ref=FIRST)
     assert FIRST in problems_by_ref(database)
+
+
+def test_a_stale_copy_in_memory_never_seals_values_the_row_does_not_hold(database: Database) -> None:
+    seed(database, 1)
+    with database.unit_of_work() as stale_session:
+        stale = service.get_incident(stale_session, FIRST)
+        assert stale.title == "incident 0"
+    # Another flow changes the row meanwhile.
+    with database.unit_of_work() as session:
+        service.get_incident(session, FIRST, lock=True).title = "renamed by another flow"
+    # The stale copy writes a column the seal does not cover: the seal follows the stored row.
+    with database.unit_of_work() as session:
+        session.add(stale)
+        stale.slack_channel_id = "C123"
+    assert problems_by_ref(database) == {}
+
+
+def test_putting_one_incident_back_to_an_earlier_state_is_detected(database: Database) -> None:
+    seed(database, 2)
+    table_before = sql(database, "SELECT timeline_count, timeline_head, seal FROM incident WHERE ref = :r", r=FIRST)
+    with database.unit_of_work() as session:
+        service.add_update(session, FIRST, "the ICO was told late", actor="U2", now=NOW + timedelta(hours=2))
+    count, head, seal = table_before[0]
+    sql(database, "DELETE FROM timeline_event WHERE seq > :n AND incident_id = 1", n=count)
+    sql(
+        database,
+        "UPDATE incident SET timeline_count = :c, timeline_head = :h, seal = :s WHERE id = 1",
+        c=count,
+        h=head,
+        s=seal,
+    )
+    found = problems_by_ref(database)
+    assert list(found) == ["register"] and "earlier state" in found["register"][0]

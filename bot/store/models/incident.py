@@ -85,12 +85,15 @@ class Incident(Base):
 
 
 class RegisterSeal(Base):
-    """One row: the XOR of a keyed value per sealed incident, so removing a whole incident is detected."""
+    """One row: the XOR of a keyed value per sealed incident, so removing a whole incident is detected
+    and named, and the XOR over each incident's current seal, so rolling one incident back is detected."""
 
     __tablename__ = "register_seal"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     digest: Mapped[str] = mapped_column(String(64))
+    # The XOR of a keyed value per (incident, its current seal): catches one incident put back.
+    state_digest: Mapped[str | None] = mapped_column(String(64))
     # domain.chain.key_check of the key that keeps the digest: names a wrong key as such.
     key_check: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime]
