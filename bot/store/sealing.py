@@ -1,7 +1,7 @@
 """Sealing incidents as they are written, and keeping the register seal in step.
 
 Installed on every SQLAlchemy session. After each flush, every incident the flush wrote is read back
-from the database, under its row lock, and sealed from what is stored (an HMAC over its key facts and
+from the database (its row locked by that write) and sealed from what is stored (an HMAC over its key facts and
 timeline head, domain/chain.py): a stale copy in memory can never seal values the row does not hold,
 and no flow can forget to seal. The register_seal row keeps two XORs of keyed values: one per sealed
 incident (a removed incident is found and named) and one per incident's current seal (an incident put
@@ -86,10 +86,11 @@ def _seal_written_incidents(session: Session, _context: Any) -> None:
         return
     key = session_key(session)
     table = Incident.__table__
+    # No FOR UPDATE: a row this flush changed is locked by that UPDATE already, and one it did not
+    # change reads as its last writer sealed it, so it is left alone. Locking it here would add a lock
+    # the flow never asked for, and with it deadlocks.
     stored = session.connection().execute(
-        select(table.c.id, table.c.seal, *(table.c[name] for name in SEALED_FIELDS))
-        .where(table.c.id.in_(written))
-        .with_for_update()
+        select(table.c.id, table.c.seal, *(table.c[name] for name in SEALED_FIELDS)).where(table.c.id.in_(written))
     )
     changes = session.info.setdefault(_CHANGES, _Changes())
     for row in stored:
