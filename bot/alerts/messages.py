@@ -73,7 +73,7 @@ def incident_channel_message(context: AlertContext, *, now: datetime, zone: Zone
         {"type": "section", "fields": _fields(context, now, zone)},
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": f"*What to do next*\n{spec.next_step_for(context.ref)}"},
+            "text": {"type": "mrkdwn", "text": f"*What to do next*\n{spec.next_step_for(context.ref, context.regime)}"},
         },
     ]
     others = [

@@ -17,7 +17,7 @@ from bot.domain.timeparse import load_zone, parse_instant
 from bot.errors import BreachbotError
 from bot.runtime import Runtime
 from bot.services import alerts as alert_service
-from bot.services import reporting
+from bot.services import eu_gdpr, reporting
 from bot.services.incidents import get_incident
 from bot.slack.client import SlackCalls, make_web_client
 from bot.slack.projector import Projector
@@ -53,9 +53,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Adds `incident reported` and `incident aware-at` to the `incident` group."""
-    reported = sub.add_parser("reported", help="record the ICO notification; stops the ICO clocks' alerts")
+    reported = sub.add_parser(
+        "reported", help="record the ICO notification (or, with --authority, one EU authority's); stops its clock"
+    )
     reported.add_argument("ref")
     reported.add_argument("--ico-ref", help="the ICO's case reference")
+    reported.add_argument("--authority", metavar="CC", help="an EEA authority notified (country code, e.g. FR)")
+    reported.add_argument("--ref", dest="case_ref", help="the case reference the authority gave")
     reported.add_argument("--reported-at", help="when it was submitted (default: now)")
     reported.add_argument("--tz", default=None, help="zone for times without one (default BREACHBOT_TIMEZONE)")
     reported.add_argument("--as", dest="actor")
@@ -158,9 +162,16 @@ def record_reported(args: argparse.Namespace) -> int:
     zone = args.tz or rt.settings.timezone
     load_zone(zone)
     reported_at = parse_instant(args.reported_at, zone=zone, now=now) if args.reported_at else None
+    if args.authority:
+        return _record_eu_report(args, rt, now, reported_at)
     with rt.database.unit_of_work() as session:
         incident = reporting.record_ico_report(
-            session, args.ref, ico_case_ref=args.ico_ref, actor=actor_name(args), now=now, reported_at=reported_at
+            session,
+            args.ref,
+            ico_case_ref=args.ico_ref or args.case_ref,
+            actor=actor_name(args),
+            now=now,
+            reported_at=reported_at,
         )
         data = {
             "ref": incident.ref,
@@ -169,6 +180,23 @@ def record_reported(args: argparse.Namespace) -> int:
             "ico_case_ref": incident.ico_case_ref,
         }
     emit(args, data, f"{data['ref']}: reported to the ICO; its clocks' alerts are stopped")
+    return 0
+
+
+def _record_eu_report(args: argparse.Namespace, rt: Runtime, now: datetime, reported_at: datetime | None) -> int:
+    if args.ico_ref:
+        raise BreachbotError("--ico-ref is for the ICO: give the EU authority's case reference with --ref")
+    with rt.database.unit_of_work() as session:
+        incident = eu_gdpr.record_authority_report(
+            session, args.ref, args.authority, case_ref=args.case_ref, actor=actor_name(args), now=now,
+            reported_at=reported_at,
+        )  # fmt: skip
+        data = {"ref": incident.ref, **eu_gdpr.describe_eu(incident)}
+    told = next(a for a in data["authorities"] if a["country"] == args.authority.strip().upper().replace("EL", "GR"))
+    human = f"{data['ref']}: notified to the {told['name']}; only its clock's alerts are stopped" + (
+        " (after its deadline: record the reasons for the delay)" if told["late"] else ""
+    )
+    emit(args, data, human)
     return 0
 
 

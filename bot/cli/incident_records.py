@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
+from bot.domain.eu_authorities import parse_countries
 from bot.domain.timeparse import parse_instant
-from bot.services import actions, facts, processor
+from bot.services import actions, eu_gdpr, facts, processor
 
 
 def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,6 +39,7 @@ def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type:
         "--contract-hours", type=int, help="processor: hours from awareness the contract gives to tell the controller"
     )
     fact.add_argument("--at", help="when these facts came true (e.g. when the police were told), if not just now")
+    fact.add_argument("--countries", help="EEA countries where affected people live (FR:120,IE,DE:40); re-plans")
     fact.add_argument("--as", dest="actor")
     add_json_flag(fact)
     fact.set_defaults(handler=set_facts)
@@ -87,14 +89,23 @@ def set_facts(args: argparse.Namespace) -> int:
         "public_consequences": args.public_consequences,
         "public_measures": args.public_measures,
     }
+    countries = parse_countries(args.countries) if args.countries is not None else None
     with rt.database.unit_of_work() as session:
         happened_at = parse_instant(args.at, zone=rt.settings.zone, now=now) if args.at else None
         incident = facts.set_facts(session, args.ref, changes, actor=actor_name(args), now=now, happened_at=happened_at)
         if args.contract_hours is not None:
             processor.set_contract_hours(session, args.ref, args.contract_hours, actor=actor_name(args), now=now)
+        if countries is not None:
+            incident = eu_gdpr.set_countries(session, args.ref, countries, actor=actor_name(args), now=now)
         data = {"ref": incident.ref, **{k: getattr(incident, k) for k in changes}}
         data["contract_hours"] = incident.contract_hours
-    emit(args, data, f"{data['ref']}: facts recorded")
+        if countries is not None:
+            data["eu"] = eu_gdpr.describe_eu(incident)
+    human = f"{data['ref']}: facts recorded"
+    if "eu" in data:
+        names = [a["name"] for a in data["eu"]["authorities"]]
+        human += f"; EU authorities to notify: {'; '.join(names) or 'none'}"
+    emit(args, data, human)
     return 0
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.cli import alerts_commands, incident_records
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
 from bot.domain.clock import format_local
+from bot.domain.eu_authorities import format_countries, parse_countries
 from bot.domain.timeparse import load_zone, parse_instant
 from bot.services import alerts as alert_service
 from bot.services import incidents as service
@@ -23,8 +24,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     opener.add_argument("--aware-at", required=True, help='when the organisation became aware, e.g. "27/03/2026 12:00"')
     opener.add_argument("--tz", default=None, help="zone for times without one (default BREACHBOT_TIMEZONE)")
     opener.add_argument(
-        "--regime", action="append", default=[], help="uk-gdpr, pecr, eidas, nis, processor (repeatable)"
+        "--regime", action="append", default=[], help="uk-gdpr, pecr, eidas, nis, processor, eu-gdpr (repeatable)"
     )
+    opener.add_argument("--countries", help="EEA countries where affected people live, with counts: FR:120,IE,DE:40")
     opener.add_argument("--description", help="what happened")
     opener.add_argument("--occurred-at", help="when it happened, if known")
     opener.add_argument("--discovered-how", help="how it was discovered")
@@ -93,6 +95,7 @@ def open_incident(args: argparse.Namespace) -> int:
         controller_name=args.controller,
         contract_hours=args.contract_hours,
         near_miss=args.near_miss,
+        eu_countries=parse_countries(args.countries) if args.countries is not None else None,
     )
     with rt.database.unit_of_work() as session:
         incident = service.open_incident(session, draft, actor=actor_name(args), now=now)
@@ -107,6 +110,8 @@ def open_incident(args: argparse.Namespace) -> int:
                 lines.append(f"  {clock['label']}: report to {clock['report_to']} by {due} ({clock['time_left']})")
             else:
                 lines.append(f"  {clock['label']}: tell {clock['report_to']} without undue delay")
+        if data["eu_basis"] and not any(clock["regime"] == "eu-gdpr" for clock in data["deadlines"]):
+            lines.append(f"  EU GDPR: no authority's clock: {data['eu_basis']}")
         if data["late"]:
             lines.append(
                 f"  LATE: record the reasons for delay: breachbot incident delay-reasons {data['ref']} --reason ..."
@@ -145,11 +150,19 @@ def show_incident(args: argparse.Namespace) -> int:
     if data["occurred_at"]:
         lines.append(f"Happened: {format_local(datetime.fromisoformat(data['occurred_at']), zone)}")
     for clock in data["deadlines"]:
-        if clock["deadline"]:
+        if clock.get("reported_at"):
+            when = format_local(datetime.fromisoformat(clock["reported_at"]), zone)
+            case = f", case {clock['case_ref']}" if clock.get("case_ref") else ""
+            lines.append(f"{clock['label']}: notified {when}{case}")
+        elif clock["deadline"]:
             due = format_local(datetime.fromisoformat(clock["deadline"]), zone)
             lines.append(f"{clock['label']}: by {due} ({clock['time_left']})")
         else:
             lines.append(f"{clock['label']}: tell {clock['report_to']} without undue delay")
+    if data["eu_countries"]:
+        lines.append(f"EEA countries where affected people live: {format_countries(data['eu_countries'])}")
+    if data["eu_basis"]:
+        lines.append(f"EU authorities: {data['eu_basis']}")
     if data["description"]:
         lines.append(f"What happened: {data['description']}")
     if data["controller_name"]:

@@ -39,6 +39,16 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     setter.add_argument("--not-processor", dest="is_processor", action="store_false")
     setter.add_argument("--category", action="append", help="a data category it holds (repeatable; replaces)")
     setter.add_argument("--uses-processor", action="append", help="a processor it uses (repeatable; replaces)")
+    setter.add_argument("--eu-gdpr", choices=("yes", "no"), help="does the EU GDPR apply too (Art 3(2))?")
+    setter.add_argument(
+        "--eu-main-establishment", metavar="CC", help="country of the main establishment in the EEA ('none' clears)"
+    )
+    setter.add_argument("--eu-representative", metavar="TEXT", help="the Art 27 representative: name and contact")
+    setter.add_argument(
+        "--eu-de-authority",
+        metavar="DE-XX|NAME",
+        help="the competent German authority a person chose (DE-BE, DE-BY ...)",
+    )
     add_json_flag(setter)
     setter.set_defaults(handler=set_profile)
 
@@ -80,6 +90,10 @@ def set_profile(args: argparse.Namespace) -> int:
         "is_processor": args.is_processor,
         "data_categories": args.category,
         "processors": args.uses_processor,
+        "eu_gdpr": None if args.eu_gdpr is None else args.eu_gdpr == "yes",
+        "eu_main_establishment": args.eu_main_establishment,
+        "eu_representative": args.eu_representative,
+        "eu_de_authority": args.eu_de_authority,
     }
     if all(value is None for value in changes.values()):
         raise BreachbotError("nothing to change: give at least one field, e.g. --dpo-email dpo@example.org")

@@ -42,8 +42,10 @@ class AlertSpec:
     final: bool
     at_hours: float | None  # None: at the moment of awareness
 
-    def next_step_for(self, ref: str) -> str:
-        return self.next_step.replace("{ref}", ref)
+    def next_step_for(self, ref: str, clock: str = "") -> str:
+        """The next step with the incident's reference, and the EU authority's country for its clock."""
+        country = clock.split(":", 1)[1] if ":" in clock else "CC"
+        return self.next_step.replace("{ref}", ref).replace("{country}", country)
 
 
 @dataclass(frozen=True)
@@ -135,10 +137,13 @@ def urgency(key: str) -> Urgency:
 
 
 def rules_for(regime_key: str, contract_hours: int | None = None) -> PlanRules:
-    """The plan for a regime's clock; a clock with no statutory hours but a contractual deadline
-    (`contract_hours`) gets the contractual plan."""
-    hours = get_regime(regime_key).hours or 0
+    """The plan for a regime's clock: the one the regime names (each EU authority's), else by its hours; a clock
+    with no statutory hours but a contractual deadline (`contract_hours`) gets the contractual plan."""
+    regime = get_regime(regime_key)
+    hours = regime.hours or 0
     plans = _rules()[0]
+    if regime.alert_plan:
+        return plans[regime.alert_plan]
     if not hours and contract_hours:
         return next(p for p in plans.values() if p.contractual)
     return next((p for p in plans.values() if p.clock_hours == hours and not p.contractual), plans["default"])

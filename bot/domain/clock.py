@@ -8,13 +8,14 @@ ones), so local time is used only for display.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.eu_authorities import EU_REGIME, authorities, clock_country, clock_key
 from bot.errors import BreachbotError
 
 
@@ -31,6 +32,13 @@ class Regime:
     hours: int | None
     source: str
     risk_based: bool = False  # the triage decision not to notify stops this clock
+    alert_plan: str | None = None  # a named plan in alerts.toml; None: the plan matching `hours`
+    authority: str | None = None  # an EU authority's clock: its country code (eu_authorities.py)
+
+    @property
+    def base_key(self) -> str:
+        """The regime the clock belongs to: 'eu-gdpr' for every EU authority's clock."""
+        return self.key.split(":", 1)[0]
 
 
 @cache
@@ -45,17 +53,35 @@ def regimes() -> dict[str, Regime]:
             hours=row.get("hours"),
             source=row["source"],
             risk_based=bool(row.get("risk_based", False)),
+            alert_plan=row.get("alert_plan"),
         )
         for key, row in raw.items()
     }
 
 
 def get_regime(key: str) -> Regime:
+    country = clock_country(key)
+    if country is not None:
+        return _authority_clock(country)
     try:
         return regimes()[key]
     except KeyError:
         known = ", ".join(regimes())
         raise UnknownRegime(f"unknown regime {key!r}: use one of {known}") from None
+
+
+@cache
+def _authority_clock(country: str) -> Regime:
+    """One EEA authority's own 72-hour clock: the EU GDPR's rule, reported to that authority."""
+    try:
+        found = authorities()[country]
+    except KeyError:
+        raise UnknownRegime(f"no EEA supervisory authority for {country!r}") from None
+    base = regimes()[EU_REGIME]
+    return replace(
+        base, key=clock_key(country), label=f"EU GDPR: {found.short} ({found.country})", report_to=found.name_en,
+        authority=country,
+    )  # fmt: skip
 
 
 def require_aware(moment: datetime) -> datetime:
@@ -92,6 +118,17 @@ class Deadline:
             "deadline_local": self.due_at.astimezone(display_zone).isoformat() if self.due_at else None,
             "overdue": self.overdue(now),
             "source": self.regime.source,
+        } | self._authority_keys()
+
+    def _authority_keys(self) -> dict[str, Any]:
+        if self.regime.base_key != EU_REGIME:
+            return {}
+        # contracts.md: "regime" is "eu-gdpr" for every EU clock; the authority says which one.
+        found = authorities().get(self.regime.authority or "")
+        return {
+            "regime": EU_REGIME,
+            "clock": self.regime.key,
+            "authority": {"country": found.country_code, "name": found.name_en} if found else None,
         }
 
 
@@ -112,7 +149,14 @@ def deadlines_for(
     """Every clock an incident runs, soonest first; the no-fixed-hours ones last."""
     found = [deadline_for(key, aware_at, contract_hours) for key in regime_keys]
     far_future = datetime.max.replace(tzinfo=UTC)
-    return sorted(found, key=lambda d: (d.due_at or far_future, d.regime.key))
+    # At the same deadline, the UK regimes first (by key), then the EU authorities in the order chosen.
+    order = {key: index for index, key in enumerate(regime_keys)}
+
+    def position(d: Deadline) -> tuple[datetime, bool, int, str]:
+        eu = d.regime.authority is not None
+        return (d.due_at or far_future, eu, order[d.regime.key] if eu else 0, d.regime.key)
+
+    return sorted(found, key=position)
 
 
 def ico_clock(regime_keys: list[str] | tuple[str, ...], aware_at: datetime) -> Deadline | None:

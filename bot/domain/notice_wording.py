@@ -79,7 +79,8 @@ RISK_LEVELS = {"none": "no risk to people identified", "unlikely": "unlikely to 
                "risk": "likely to result in a risk to people, but not a high risk",
                "high": "likely to result in a high risk to people"}
 REGIMES = {"uk-gdpr": "UK GDPR", "pecr": "PECR reg 5A", "eidas": "UK eIDAS Art 19 (24 hours)",
-           "nis": "NIS Regulations 2018", "processor": "UK GDPR Art 33(2) (processor)"}
+           "nis": "NIS Regulations 2018", "processor": "UK GDPR Art 33(2) (processor)",
+           "eu-gdpr": "EU GDPR Art 33 (each EEA authority notified separately)"}
 _CONFIDENTIALITY = {
     "trusted": "{some} were sent by mistake to an organisation that must keep them private.",
     "known": "{some} were sent to or seen by people who should not have had them.",

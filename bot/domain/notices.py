@@ -24,6 +24,9 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.domain.clock import deadline_for, ico_clock
+from bot.domain.eu_authorities import EU_REGIME
+from bot.domain.eu_drafts import EU_TEMPLATE, eu_kinds, eu_title, kind_country, people_languages_warning
+from bot.domain.eu_drafts import template_variables as eu_template_variables
 from bot.domain.notice_wording import (
     AVAILABILITY,
     BREACH_TYPES,
@@ -120,6 +123,8 @@ class NoticeContext:
     controller_told_how: str | None = None
     contract_hours: int | None = None
     fact_times: Mapping[str, datetime] = field(default_factory=dict)  # when each fact came true
+    # EU GDPR: {"countries", "basis", "reports", "representative", "main_establishment", "de_authority"}
+    eu: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -201,10 +206,27 @@ def applicable_kinds(ctx: NoticeContext) -> tuple[str, ...]:
             kinds.add("public_communication")
     if processor:
         kinds.add("controller_notice")
-    return tuple(kind for kind in NOTICE_KINDS if kind in kinds)
+    # One draft per EU authority wherever the EU GDPR decision is to notify (its test is the UK GDPR's).
+    eu = eu_kinds(ctx.regimes) if not processor and _eu_report(ctx) else []
+    return tuple(kind for kind in NOTICE_KINDS if kind in kinds) + tuple(eu)
+
+
+def _eu_report(ctx: NoticeContext) -> bool:
+    """The EU GDPR decision in force: the override (a judgement of risk), else its own per-regime entry, else
+    the overall decision; not yet assessed leans to caution."""
+    if ctx.result is None and ctx.override is None:
+        return True
+    if ctx.override is not None and isinstance(ctx.override.get("notify_ico"), bool):
+        return bool(ctx.override["notify_ico"])
+    entry = _regime_entry(ctx, EU_REGIME)
+    if entry is not None:
+        return bool(entry.get("notify_ico"))
+    return _decided(ctx, "notify_ico") is not False
 
 
 def template_name(kind: str, ctx: NoticeContext) -> str:
+    if kind_country(kind):
+        return EU_TEMPLATE  # one template for every EU authority's draft
     return PECR_ICO_TEMPLATE if kind == "ico_report" and is_pecr(ctx) else f"{kind}.md.j2"
 
 
@@ -401,7 +423,8 @@ def _facts(ctx: NoticeContext) -> dict[str, Any]:
         # Kept for organisations' own templates; ours offer them only as suggestions inside a marker.
         "plain_nature": plain_nature(a),
         "plain_nature_public": plain_nature(a, "Some personal details of the people affected"),
-        "regimes": [REGIMES.get(r, r) for r in ctx.regimes],
+        # An EU authority's clock (eu-gdpr:FR) is one entry, "EU GDPR", however many authorities there are.
+        "regimes": list(dict.fromkeys(REGIMES.get(r.split(":")[0], r) for r in ctx.regimes)),
         "actions_taken": _actions(ctx, planned=False),
         "actions_planned": _actions(ctx, planned=True),
         "addressee": addressee(str_list(a.get("subject_types"))),
@@ -608,12 +631,18 @@ def _kind_warnings(kind: str, ctx: NoticeContext) -> list[str]:
     if ctx.result is None:
         warnings.append("The breach has not been assessed yet: this draft leans to caution.")
     elif kind not in applicable_kinds(ctx):
-        warnings.append(f"The current decision does not call for this draft ({KIND_TITLES[kind]}).")
+        warnings.append(f"The current decision does not call for this draft ({_kind_title(kind)}).")
     if kind == "ico_report":
         if _is_processor(ctx):
             warnings.append("As a processor you tell the controller; the controller reports to the ICO.")
         warnings.extend(personal_data_warnings(ctx))
+    if kind == "individuals_notice" and (languages := people_languages_warning((ctx.eu or {}).get("countries"))):
+        warnings.append(languages)
     return warnings
+
+
+def _kind_title(kind: str) -> str:
+    return eu_title(kind) if kind_country(kind) else KIND_TITLES[kind]
 
 
 def _preamble(unknowns: Sequence[str], warnings: Sequence[str]) -> str:
@@ -631,7 +660,7 @@ _EMPTY_FIELD = re.compile(r"^[ \t]*[-*][ \t]+\*\*([^*\n]+)\*\*[ \t]*$", re.M)
 
 
 def render_notice(kind: str, ctx: NoticeContext, templates_dir: Path | None = None) -> RenderedNotice:
-    if kind not in NOTICE_KINDS:
+    if kind not in NOTICE_KINDS and not kind_country(kind):
         raise ValueError(f"unknown notice kind {kind!r}; expected one of {', '.join(NOTICE_KINDS)}")
     if templates_dir is not None and not Path(templates_dir).is_dir():
         # Falling back to the defaults here would hide a misconfigured organisation behind plausible drafts.
@@ -649,6 +678,8 @@ def render_notice(kind: str, ctx: NoticeContext, templates_dir: Path | None = No
         "facts": _facts(ctx),
         "decision": _decision(ctx),
     }
+    if kind_country(kind):
+        variables |= eu_template_variables(kind, {**(ctx.eu or {}), "regimes": ctx.regimes}, ctx.aware_at)
     unknowns: list[str] = []
     token = _UNKNOWNS.set(unknowns)
     try:
@@ -678,7 +709,7 @@ def render_notice(kind: str, ctx: NoticeContext, templates_dir: Path | None = No
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
     return RenderedNotice(
         kind=kind,
-        title=f"{KIND_TITLES[kind]}: {ctx.ref}",
+        title=f"{_kind_title(kind)}: {ctx.ref}",
         markdown=markdown,
         unknowns=tuple(unknowns),
         warnings=tuple(warnings),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from bot.domain.clock import ico_clock
+from bot.domain.clock import earliest_due, get_regime, ico_clock
 from bot.domain.decision import decision_text
 from bot.domain.regime_triage import label as regime_label
 from bot.domain.triage import QUESTIONS
@@ -65,6 +65,7 @@ COLUMNS: Final[tuple[Column, ...]] = (
     Column("late", "Late", "bool"),
     Column("hours_late", "Hours past the deadline", "number"),
     Column("delay_reasons", "Reasons for delay", "text"),
+    Column("eu_authorities", "EU authorities notified (EU GDPR): when, case reference, late", "list"),
     Column("nature", "Nature (confidentiality, integrity, availability)", "list"),
     Column("cause", "Cause", "text"),
     Column("data_categories", "Categories of personal data", "list"),
@@ -166,6 +167,7 @@ class IncidentFacts:
     close_reason: str | None = None
     timeline_events: int = 0
     chain_verified: bool = True
+    eu_reports: Mapping[str, Any] | None = None  # {"FR": {"reported_at", "case_ref", "late"}}
 
 
 def decision_in_force(facts: IncidentFacts) -> tuple[bool | None, bool | None]:
@@ -194,6 +196,19 @@ def ico_report_owed(facts: IncidentFacts, outcome: str | None = None) -> bool | 
     if pecr_report_owed(facts, outcome):
         return True
     return decision_in_force(facts)[0]
+
+
+def eu_report_owed(facts: IncidentFacts) -> bool | None:
+    """Whether the EU authorities are owed a report: the override (a judgement of risk), else the EU GDPR's own
+    entry in the triage result, else the overall decision. PECR's every-breach rule is UK law, not the EU's."""
+    if facts.override is not None:
+        return facts.override.notify_ico
+    if facts.computed is None:
+        return None
+    for entry in facts.computed.get("regimes") or ():
+        if entry.get("regime") == "eu-gdpr":
+            return bool(entry.get("notify_ico"))
+    return bool(facts.computed.get("notify_ico"))
 
 
 def ico_deadline(facts: IncidentFacts) -> datetime | None:
@@ -267,6 +282,26 @@ def owes_report(facts: IncidentFacts) -> bool | None:
     return ico_report_owed(facts)
 
 
+def eu_authorities(facts: IncidentFacts) -> list[str] | _NotApplicable:
+    """One line per EU authority the incident must notify: when it was told, its case reference, whether
+    late; or that it has not been told yet, with its deadline."""
+    lines = []
+    for key in facts.regimes:
+        regime = get_regime(key)
+        if regime.authority is None:
+            continue
+        report = (facts.eu_reports or {}).get(regime.authority)
+        name = f"{regime.report_to} ({regime.authority})"
+        if report:
+            when = datetime.fromisoformat(report["reported_at"]).strftime("%Y-%m-%d %H:%M UTC")
+            case = f", case {report['case_ref']}" if report.get("case_ref") else ", case reference not recorded"
+            lines.append(f"{name}: notified {when}{case}, {'late' if report.get('late') else 'on time'}")
+        else:
+            due = earliest_due([key], facts.aware_at)
+            lines.append(f"{name}: not notified (due {due:%Y-%m-%d %H:%M} UTC)" if due else f"{name}: not notified")
+    return lines or NOT_APPLICABLE
+
+
 def build_entry(facts: IncidentFacts, *, now: datetime) -> dict[str, Any]:
     """One register row keyed by COLUMNS' keys. None means not yet known; NOT_APPLICABLE, does not apply."""
     computed, override = facts.computed, facts.override
@@ -297,6 +332,7 @@ def build_entry(facts: IncidentFacts, *, now: datetime) -> dict[str, Any]:
         "late": late_by is not None,
         "hours_late": late_by if late_by is not None else NOT_APPLICABLE,
         "delay_reasons": facts.delay_reasons or (None if late_by is not None else NOT_APPLICABLE),
+        "eu_authorities": eu_authorities(facts),
         "nature": answered.get("breach_types"),
         "cause": _LABELS["cause"].get(cause, cause) if cause else None,
         "data_categories": _labels("data_categories", answered.get("data_categories")),
@@ -393,6 +429,12 @@ CLOSE_REQUIREMENTS: Final[tuple[CloseRequirement, ...]] = (
         "`/breach reported CASE-REFERENCE`",
     ),
     CloseRequirement(
+        "eu_reports",
+        "must_report_eu",
+        "record the report to each EU authority, or override the decision with a justification",
+        "breachbot incident reported {ref} --authority CC --ref CASE",
+    ),
+    CloseRequirement(
         "individuals_told",
         "must_tell",
         "record when and how the people affected were told",
@@ -442,7 +484,15 @@ _WHEN: Final[dict[str, Callable[[_Closing], bool]]] = {
         and (ico_report_owed(c.facts, c.outcome) is True or c.outcome == "reported")
     ),
     "must_tell": lambda c: not no_breach(c.facts, c.outcome) and decision_in_force(c.facts)[1] is True,
-    "late": lambda c: not no_breach(c.facts, c.outcome) and hours_late(c.facts, c.now) is not None,
+    "must_report_eu": lambda c: (
+        not no_breach(c.facts, c.outcome)
+        and bool(_eu_countries(c.facts))
+        and (eu_report_owed(c.facts) is True or c.outcome == "reported")
+    ),
+    "late": lambda c: (
+        not no_breach(c.facts, c.outcome)
+        and (hours_late(c.facts, c.now) is not None or any(r.get("late") for r in (c.facts.eu_reports or {}).values()))
+    ),
     # A processor's duty is to tell its controller (Art 33(2)); the register must show it did.
     "processor": lambda c: not no_breach(c.facts, c.outcome) and "processor" in c.facts.regimes,
 }
@@ -459,7 +509,13 @@ _DONE: Final[dict[str, Callable[[_Closing], bool]]] = {
     "delay_reasons": lambda c: bool(c.facts.delay_reasons),
     "controller_told": lambda c: c.facts.controller_told_at is not None,
     "remedial_action": lambda c: any(not a.planned for a in c.facts.actions),
+    "eu_reports": lambda c: all(code in (c.facts.eu_reports or {}) for code in _eu_countries(c.facts)),
 }
+
+
+def _eu_countries(facts: IncidentFacts) -> list[str]:
+    """The EU authorities (country codes) whose clocks the incident runs."""
+    return [code for key in facts.regimes if (code := get_regime(key).authority)]
 
 
 def missing_to_close(

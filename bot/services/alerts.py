@@ -24,6 +24,7 @@ from bot.domain.alert_plan import (
     superseded_at_planning,
 )
 from bot.domain.clock import get_regime
+from bot.domain.eu_authorities import clock_key, is_eu_clock
 from bot.errors import BreachbotError, NotFound
 from bot.services.timeline import append_event
 from bot.store.models import (
@@ -46,10 +47,19 @@ def ico_regimes(incident: Incident) -> list[str]:
     return [key for key in incident.regimes if get_regime(key).report_to == "the ICO"]
 
 
-def _rows(incident: Incident, plan: AlertPlan, now: datetime) -> list[dict[str, Any]]:
+def eu_regimes(incident: Incident) -> list[str]:
+    """The incident's EU authorities' clocks not yet notified (a notified one stays stopped)."""
+    notified = {clock_key(code) for code in (incident.eu_reports or {})}
+    return [key for key in incident.regimes if is_eu_clock(key) and key not in notified]
+
+
+def _rows(
+    incident: Incident, plan: AlertPlan, now: datetime, regimes: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """The alert rows of these clocks (by default every running one)."""
     incident_id = incident.id
     planned: list[PlannedTime] = []
-    for regime in _running(incident, plan):
+    for regime in _running(incident, plan) if regimes is None else regimes:
         planned.extend(plan_alerts(regime, plan.aware_at, incident.contract_hours))
     skipped = superseded_at_planning(planned, now)
     return [
@@ -116,6 +126,47 @@ def replan(session: Session, incident: Incident, *, now: datetime) -> AlertPlan 
     return plan
 
 
+def replan_clocks(
+    session: Session, incident: Incident, *, added: Sequence[str], removed: Sequence[str], now: datetime
+) -> AlertPlan | None:
+    """The incident's clocks changed (EEA countries recorded or corrected): cancel the removed clocks'
+    alerts and plan the added ones, leaving every other clock's alerts as they were, so an unchanged
+    clock does not announce itself again. Falls back to a full re-plan when a clock comes back within
+    the same plan generation."""
+    plan = session.get(AlertPlan, incident.id)
+    if plan is None:
+        return plan_for_incident(session, incident, now)
+    if removed:
+        session.execute(
+            update(PlannedAlert)
+            .where(
+                PlannedAlert.incident_id == incident.id,
+                PlannedAlert.regime.in_(list(removed)),
+                PlannedAlert.state.in_(LIVE_STATES),
+            )
+            .values(state=AlertState.CANCELLED.value, claimed_by=None, last_error="clock no longer needed")
+        )
+        plan.stopped = {key: value for key, value in plan.stopped.items() if key not in removed}
+    fresh = [key for key in added if key not in plan.stopped]
+    if not fresh or incident.status == Status.CLOSED.value:
+        return plan
+    seen = session.scalar(
+        select(PlannedAlert.id)
+        .where(
+            PlannedAlert.incident_id == incident.id,
+            PlannedAlert.generation == plan.generation,
+            PlannedAlert.regime.in_(fresh),
+        )
+        .limit(1)
+    )
+    if seen is not None:
+        return replan(session, incident, now=now)
+    rows = _rows(incident, plan, now, fresh)
+    if rows:
+        session.execute(PlannedAlert.__table__.insert(), rows)
+    return plan
+
+
 def stop_alerts(
     session: Session,
     incident: Incident,
@@ -176,9 +227,12 @@ def resume_alerts(
     """Start these clocks' alerts again after a decision not to notify was reversed (a reassessment or
     an override). A clock stopped because the report was made stays stopped."""
     plan = session.get(AlertPlan, incident.id)
-    if plan is None or incident.status == Status.CLOSED.value or incident.ico_reported_at is not None:
+    if plan is None or incident.status == Status.CLOSED.value:
         return []
-    resumed = [key for key in dict.fromkeys(regimes) if key in plan.stopped]
+    # A clock stopped because its report was made stays stopped, whatever the decision.
+    reported = set(ico_regimes(incident)) if incident.ico_reported_at is not None else set()
+    reported |= {clock_key(code) for code in (incident.eu_reports or {})}
+    resumed = [key for key in dict.fromkeys(regimes) if key in plan.stopped and key not in reported]
     if not resumed:
         return []
     plan.stopped = {key: value for key, value in plan.stopped.items() if key not in resumed}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain import regime_triage, triage
 from bot.domain.clock import UnknownRegime, get_regime
 from bot.domain.decision import decision_text
+from bot.domain.eu_authorities import is_eu_clock
 from bot.errors import BreachbotError
 from bot.services import alerts
 from bot.services.incidents import TEXT_LIMIT, get_incident
@@ -48,7 +49,7 @@ def compute(
         raise InvalidAnswers("answers", "the answers must be a JSON object of question keys to answers")
     try:
         answers = triage.parse_answers(raw_answers)
-        regimes = regime_triage.check_regimes([get_regime(key).key for key in regimes])
+        regimes = regime_triage.check_regimes([get_regime(key).base_key for key in regimes])
     except triage.AnswersError as problem:
         raise InvalidAnswers(problem.key, str(problem)) from None
     except (UnknownRegime, regime_triage.UnknownTriageRegime) as problem:
@@ -85,8 +86,9 @@ class Decision:
             return self.override.notify_ico
         if self.assessment is None:
             return None
+        base = get_regime(regime).base_key  # every EU authority's clock (eu-gdpr:FR) has the eu-gdpr decision
         for entry in self.assessment.result.get("regimes") or ():
-            if entry.get("regime") == regime:
+            if entry.get("regime") == base:
                 return bool(entry.get("notify_ico"))
         return bool(self.assessment.result["notify_ico"])
 
@@ -141,8 +143,9 @@ def history(session: Session, incident: Incident) -> list[Assessment]:
 
 def _align_ico_alerts(session: Session, incident: Incident, *, actor: str, now: datetime) -> None:
     """A decision not to notify the ICO under a risk-based regime stops that clock's alerts; reversing it starts
-    them again. Each regime is judged on its own decision: a UK GDPR "no" never stops the PECR clock."""
-    regimes = [key for key in alerts.ico_regimes(incident) if get_regime(key).risk_based]
+    them again. Each regime is judged on its own decision: a UK GDPR "no" never stops the PECR clock. Every EU
+    authority's clock follows the EU GDPR decision, whose test is the UK GDPR's (Art 33(1))."""
+    regimes = [key for key in alerts.ico_regimes(incident) if get_regime(key).risk_based] + alerts.eu_regimes(incident)
     decision = current_decision(session, incident)
     if not regimes or decision.assessment is None:
         return
@@ -163,12 +166,17 @@ def _align_ico_alerts(session: Session, incident: Incident, *, actor: str, now: 
             reason = (
                 f"the decision in force (triage v{decision.assessment.version}"
                 f"{', overridden' if decision.override else ''}) is not to notify the ICO"
+                + (" or the EU authorities (the same test, EU GDPR Art 33(1))" if any(map(is_eu_clock, stop)) else "")
             )
         alerts.stop_alerts(session, incident, stop, reason=reason, actor=actor, now=now)
     if resume:
         alerts.resume_alerts(
             session, incident, resume, reason="the decision in force is now to notify the ICO", actor=actor, now=now
         )
+
+
+# The public name for other services (an EU authority's clock added later follows the decision in force).
+align_alerts_with_decision = _align_ico_alerts
 
 
 def record_assessment(session: Session, ref: str, raw_answers: Any, *, actor: str, now: datetime) -> Assessment:

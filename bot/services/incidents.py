@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import deadlines_for, describe_duration, earliest_due, get_regime
+from bot.domain.eu_authorities import expand_regimes, is_eu_clock
 from bot.errors import BreachbotError, NotFound
 from bot.services.register import require_closable
 from bot.services.timeline import append_event
@@ -46,6 +47,8 @@ class IncidentDraft:
     near_miss: bool = False
     contract_hours: int | None = None  # a processor's contractual deadline to tell the controller
     source_key: str | None = None
+    # EEA countries where affected people live, with counts when known (eu_authorities.parse_countries).
+    eu_countries: dict[str, int | None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -125,6 +128,14 @@ def open_incident(session: Session, draft: IncidentDraft, *, actor: str, now: da
     if draft.contract_hours is not None and not is_processor:
         raise InvalidIncident("a contractual deadline to tell the controller is for a processor: add --processor")
     contract_hours = checked_contract_hours(draft.contract_hours)
+    org = organisation(session)
+    regimes, eu_plan = expand_regimes(
+        regimes,
+        # A processor tells the controller (Art 33(2)); the profile alone never gives it EU clocks.
+        eu_gdpr=org.eu_gdpr if org and not is_processor else (False if org and org.eu_gdpr is False else None),
+        main_establishment=org.eu_main_establishment if org else None,
+        countries=draft.eu_countries,
+    )
     year = now.astimezone(LONDON).year
     ref, number = next_reference(session, year)
     due = earliest_due(regimes, draft.aware_at)
@@ -148,6 +159,9 @@ def open_incident(session: Session, draft: IncidentDraft, *, actor: str, now: da
         next_deadline_at=due,
         late=late,
         source_key=draft.source_key,
+        eu_countries=draft.eu_countries or None,
+        # Kept whenever the EU GDPR was in question, including why it gave no clocks.
+        eu_basis=eu_plan.basis if draft.eu_countries or any(map(is_eu_clock, [*regimes, *draft.regimes])) else None,
         created_at=now,
         updated_at=now,
         timeline_count=0,
@@ -198,6 +212,8 @@ def snapshot(incident: Incident) -> dict[str, Any]:
         "controller_name": incident.controller_name,
         "contract_hours": incident.contract_hours,
         "near_miss": incident.near_miss,
+        "eu_countries": incident.eu_countries,
+        "eu_basis": incident.eu_basis,
     }
 
 
@@ -306,6 +322,10 @@ def describe(incident: Incident, *, now: datetime, zone: ZoneInfo = LONDON) -> d
         entry["stopped"] = (incident.ico_reported_at is not None and deadline.regime.report_to == "the ICO") or (
             incident.controller_told_at is not None and deadline.regime.report_to == "the controller"
         )
+        if deadline.regime.authority is not None:
+            report = (incident.eu_reports or {}).get(deadline.regime.authority) or {}
+            entry["stopped"] = bool(report)
+            entry["reported_at"], entry["case_ref"] = report.get("reported_at"), report.get("case_ref")
         clocks.append(entry)
     return {
         "ref": incident.ref,
@@ -332,6 +352,9 @@ def describe(incident: Incident, *, now: datetime, zone: ZoneInfo = LONDON) -> d
         "close_reason": incident.close_reason,
         "created_at": incident.created_at.isoformat(),
         "deadlines": clocks,
+        "eu_countries": dict(incident.eu_countries or {}),
+        "eu_basis": incident.eu_basis,
+        "eu_reports": dict(incident.eu_reports or {}),
     }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import notices as domain
+from bot.domain.eu_authorities import authority
 from bot.domain.worddoc import markdown_to_docx
 from bot.errors import BreachbotError
 from bot.services.actions import action_dicts
@@ -74,6 +75,14 @@ def build_context(session: Session, incident: Incident, *, now: datetime) -> dom
         controller_told_how=incident.controller_told_how,
         contract_hours=incident.contract_hours,
         fact_times={key: datetime.fromisoformat(when) for key, when in (incident.fact_times or {}).items()},
+        eu={
+            "countries": dict(incident.eu_countries or {}),
+            "basis": incident.eu_basis,
+            "reports": dict(incident.eu_reports or {}),
+            "representative": org.eu_representative,
+            "main_establishment": authority(org.eu_main_establishment).country if org.eu_main_establishment else None,
+            "de_authority": org.eu_de_authority,
+        },
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import get_regime
+from bot.domain.eu_authorities import InvalidCountries, country_code, german_authority
 from bot.domain.policy import PolicyProposal, read_policy
 from bot.domain.triage import QUESTIONS
 from bot.errors import BreachbotError
@@ -59,6 +60,10 @@ def profile_dict(org: Organisation) -> dict[str, Any]:
         "is_processor": bool(org.is_processor),
         "data_categories": list(org.data_categories or []),
         "processors": list(org.processors or []),
+        "eu_gdpr": org.eu_gdpr,
+        "eu_main_establishment": org.eu_main_establishment,
+        "eu_representative": org.eu_representative,
+        "eu_de_authority": org.eu_de_authority,
         "updated_at": org.updated_at.isoformat() if org.updated_at else None,
     }
 
@@ -100,11 +105,30 @@ def _validated(changes: dict[str, Any]) -> dict[str, Any]:
             if unknown:
                 raise InvalidProfile(f"data_categories: unknown {', '.join(unknown)} (use one of {', '.join(known)})")
             clean[key] = list(dict.fromkeys(value))
+        elif key == "eu_gdpr":
+            clean[key] = bool(value)
+        elif key == "eu_main_establishment":
+            # "" or "none" clears it: the organisation has no establishment in the EEA.
+            text = str(value).strip()
+            clean[key] = None if text.lower() in ("", "none") else _eea_code(text)
+        elif key in ("eu_representative", "eu_de_authority"):
+            text = " ".join(str(value).replace("\x00", "").split())
+            limit = 1000 if key == "eu_representative" else 200
+            if len(text) > limit:
+                raise InvalidProfile(f"{key}: at most {limit} characters")
+            clean[key] = (german_authority(text) if key == "eu_de_authority" else text) or None
         elif key == "processors":
             clean[key] = [" ".join(str(p).split())[:200] for p in value if str(p).strip()]
         else:
             raise InvalidProfile(f"unknown profile field {key!r}")
     return clean
+
+
+def _eea_code(text: str) -> str:
+    try:
+        return country_code(text)
+    except InvalidCountries as problem:
+        raise InvalidProfile(f"eu_main_establishment: {problem}") from None
 
 
 def update_profile(session: Session, changes: dict[str, Any], *, now: datetime) -> Organisation:

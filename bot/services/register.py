@@ -155,6 +155,7 @@ def _facts(
         close_reason=incident.close_reason,
         timeline_events=len(events),
         chain_verified=_chain_ok(incident, events, chain_key),
+        eu_reports=incident.eu_reports,
     )
 
 

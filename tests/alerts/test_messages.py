@@ -74,3 +74,14 @@ def test_privacy_channel_alert_carries_no_personal_data() -> None:
     assert "BR-2026-0007" in everything and date_token(DEADLINE) in everything
     assert "1 day" in everything and "assessed" in everything
     assert not [b for b in message.blocks if b["type"] == "actions"]
+
+
+def test_an_eu_authority_alert_names_the_authority_and_how_to_record_its_report() -> None:
+    now = DEADLINE - timedelta(hours=3, minutes=30)
+    message = incident_channel_message(context("4h-left", regime="eu-gdpr:FR"), now=now)
+    dumped = json.dumps(message.blocks)
+    assert "EU GDPR: CNIL (France) deadline" in dumped
+    assert "4 hours left to notify an EU authority" in dumped
+    assert "/breach reported-eu FR CASE" in dumped
+    assert "breachbot incident reported BR-2026-0007 --authority FR --ref CASE" in dumped
+    assert "ICO" not in dumped

@@ -48,6 +48,7 @@ def test_regimes_table_has_the_rules_and_their_sources() -> None:
         "eidas": 24,
         "nis": 72,
         "processor": None,
+        "eu-gdpr": 72,
     }
     assert all(r.source for r in table.values())
 

@@ -21,7 +21,7 @@ from bot.slack.context import BotContext
 from bot.slack.middleware.errors import after_ack_errors
 from bot.slack.replies import tell, user_of
 from bot.slack.setup import run_setup, setup_done_text
-from bot.slack.views import forms
+from bot.slack.views import eu, forms
 from bot.slack.views.report import CALLBACK_ID, is_near_miss, origin_channel, report_modal
 from bot.slack.views.text import escape, section
 
@@ -84,6 +84,9 @@ def read_report(view: dict[str, Any], *, now: datetime, zone: str) -> tuple[Inci
         errors["controller"] = "Name the organisation you process this data for: it must be told."
     if len(controller) > 200:
         errors["controller"] = "Keep the name to 200 characters."
+    countries, countries_error = eu.read_countries(view)
+    if countries_error:
+        errors[eu.COUNTRIES_BLOCK] = countries_error
     if errors or aware_at is None:
         return None, errors
     draft = IncidentDraft(
@@ -97,6 +100,7 @@ def read_report(view: dict[str, Any], *, now: datetime, zone: str) -> tuple[Inci
         controller_name=controller or None,
         near_miss=is_near_miss(view),
         source_key=f"slack-view:{view.get('id')}",
+        eu_countries=countries,
     )
     return draft, {}
 

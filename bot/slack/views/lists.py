@@ -10,8 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.clock import deadlines_for, describe_duration
+from bot.domain.eu_authorities import is_eu_clock
 from bot.slack import subcommands
-from bot.slack.views.summary import STATUS_LABELS, is_closed, is_late
+from bot.slack.views.summary import STATUS_LABELS, deadline_lines, is_closed, is_late
 from bot.slack.views.text import button, channel_link, context, date_token, escape, section
 from bot.store.models import Incident
 
@@ -56,6 +57,9 @@ def incident_line(incident: Incident, now: datetime, zone: ZoneInfo, *, with_tit
         if is_late(incident, now):
             parts.append(":warning: *LATE*")
     line = " · ".join(parts)
+    if not is_closed(incident):
+        # Each EU authority notified separately has its own clock: one line each (deadlines only).
+        line += "".join(f"\n{eu_line}" for eu_line in deadline_lines(incident, now, zone, only=is_eu_clock))
     if with_title:
         line += f"\n{escape(incident.title)} · {channel_link(incident.slack_channel_id)}"
     return line

@@ -9,7 +9,7 @@ from bot.domain.clock import regimes
 from bot.domain.policy import Finding, PolicyProposal
 from bot.domain.triage import QUESTIONS
 from bot.services.org import TEXT_FIELDS
-from bot.slack.views import forms
+from bot.slack.views import eu, forms
 from bot.slack.views.text import clip, context, escape, plain
 
 SETUP_CALLBACK = "org_setup"
@@ -31,7 +31,7 @@ TEXT_INPUTS = (
     ("dpo_address", "DPO's postal address, if different", True, None),
 )
 FIELD_BLOCKS = frozenset(
-    [key for key, *_ in TEXT_INPUTS] + ["regimes", "is_processor", "data_categories", "processors"]
+    [key for key, *_ in TEXT_INPUTS] + ["regimes", "is_processor", "data_categories", "processors", *eu.SETUP_BLOCKS]
 )
 
 
@@ -105,6 +105,7 @@ def setup_modal(
     blocks.append(
         _text_input("processors", "Processors it uses", processors, multiline=True, hint="One organisation per line.")
     )
+    blocks += eu.setup_blocks(values)
     return {
         "type": "modal",
         "callback_id": SETUP_CALLBACK,
@@ -123,7 +124,7 @@ def read_setup(view: dict[str, Any]) -> dict[str, Any]:
     changes["is_processor"] = "yes" in forms.selected(view, "is_processor")
     changes["data_categories"] = forms.selected(view, "data_categories")
     changes["processors"] = [line.strip() for line in forms.text(view, "processors").splitlines() if line.strip()]
-    return changes
+    return changes | eu.read_setup(view)
 
 
 def policy_modal(channel: str | None, typed: dict[str, Any] | None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from bot.domain.clock import regimes
 from bot.services.incidents import TITLE_LIMIT
 from bot.slack.context import OrgProfile
-from bot.slack.views import forms
+from bot.slack.views import eu, forms
 from bot.slack.views.text import clip, context, plain
 
 CALLBACK_ID = "open_incident"
@@ -130,6 +130,7 @@ def report_modal(
                 "hint": plain("Preset from the organisation's profile. Each has its own deadline."),
                 "element": regime_element,
             },
+            eu.countries_block(),
             {
                 "type": "input",
                 "block_id": "processor",

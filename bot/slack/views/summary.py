@@ -87,10 +87,14 @@ def stopped_clocks(incident: Incident) -> dict[str, Any]:
     return dict(plan.stopped) if plan is not None else {}
 
 
-def deadline_lines(incident: Incident, now: datetime, zone: ZoneInfo) -> list[str]:
+def deadline_lines(
+    incident: Incident, now: datetime, zone: ZoneInfo, *, only: Callable[[str], bool] = lambda key: True
+) -> list[str]:
     lines = []
     stopped = stopped_clocks(incident)
-    for deadline in deadlines_for(incident.regimes, incident.aware_at, incident.contract_hours):
+    for deadline in deadlines_for(
+        [key for key in incident.regimes if only(key)], incident.aware_at, incident.contract_hours
+    ):
         regime = deadline.regime
         if regime.report_to == "the controller" and incident.controller_told_at is not None:
             lines.append(f"• *{regime.label}*: controller told {date_token(incident.controller_told_at, zone)}")
@@ -99,8 +103,15 @@ def deadline_lines(incident: Incident, now: datetime, zone: ZoneInfo) -> list[st
             lines.append(f"• *{regime.label}*: tell {regime.report_to} without undue delay")
             continue
         due = date_token(deadline.due_at, zone)
+        eu_report = (incident.eu_reports or {}).get(regime.authority or "")
         if incident.ico_reported_at is not None and regime.report_to == "the ICO":
             lines.append(f"• *{regime.label}*: reported {date_token(incident.ico_reported_at, zone)} (due {due})")
+        elif eu_report:
+            case = f", case {escape(str(eu_report['case_ref']))}" if eu_report.get("case_ref") else ""
+            when = date_token(datetime.fromisoformat(eu_report["reported_at"]), zone)
+            lines.append(
+                f"• *{regime.label}*: notified {when}{case} (due {due}{', late' if eu_report['late'] else ''})"
+            )
         elif regime.key in stopped:
             why = escape(str(stopped[regime.key].get("reason") or "clock stopped"))
             lines.append(f"• *{regime.label}*: no report due: {why} (was due {due})")

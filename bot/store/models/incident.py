@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -71,6 +72,11 @@ class Incident(Base):
     contract_hours: Mapped[int | None] = mapped_column(Integer)
     # When a fact came true, where it was given (`incident facts --at`): {fact: UTC ISO time}.
     fact_times: Mapped[dict[str, str] | None] = mapped_column(JSONType)
+    # EU GDPR: EEA countries where affected people live {"FR": 120, "IE": null}, why these authorities,
+    # and each authority's report {"FR": {"reported_at", "case_ref", "late", "by"}}.
+    eu_countries: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    eu_basis: Mapped[str | None] = mapped_column(Text)
+    eu_reports: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Where the incident lives in Slack: its private channel and the pinned summary message.
     slack_channel_id: Mapped[str | None] = mapped_column(String(40))
     slack_summary_ts: Mapped[str | None] = mapped_column(String(40))

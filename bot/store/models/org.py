@@ -28,4 +28,9 @@ class Organisation(Base):
     is_processor: Mapped[bool] = mapped_column(Boolean, default=False)
     data_categories: Mapped[list[str]] = mapped_column(JSONType, default=list)
     processors: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    # EU GDPR beside UK GDPR: None = not said (treated as applying when an incident names EEA countries).
+    eu_gdpr: Mapped[bool | None] = mapped_column(Boolean)
+    eu_main_establishment: Mapped[str | None] = mapped_column(String(2))  # ISO code of the lead authority
+    eu_representative: Mapped[str | None] = mapped_column(Text)  # the Art 27 representative: name and contact
+    eu_de_authority: Mapped[str | None] = mapped_column(String(200))  # the German authority a human chose
     updated_at: Mapped[datetime | None]
