@@ -133,3 +133,19 @@ def test_each_eu_authoritys_draft_is_posted_to_the_incident_channel_as_its_own_f
     for kind in ("ico-report", "eu-authority-report-FR", "eu-authority-report-IE"):
         assert {f"{incident.ref}-{kind}-v1.md", f"{incident.ref}-{kind}-v1.docx"} <= names
     assert all(f["channel"] == incident.slack_channel_id for f in harness.slack.files.values())
+
+
+def test_the_privacy_card_shows_each_eu_authority_and_when_it_was_notified(harness: Harness) -> None:
+    from bot.slack.views.privacy_card import card_deadline_lines
+
+    with harness.database.unit_of_work() as session:
+        update_profile(session, {"eu_gdpr": True}, now=NOW)
+    incident = harness.report()
+    with harness.database.unit_of_work() as session:
+        eu_gdpr.set_countries(session, incident.ref, {"FR": 2, "IE": None}, actor=DPO, now=NOW)
+        eu_gdpr.record_authority_report(session, incident.ref, "IE", case_ref=None, actor=DPO, now=NOW)
+    with harness.database.unit_of_work() as session:
+        lines = card_deadline_lines(get_incident(session, incident.ref), NOW, harness.runtime.settings.zone)
+    irish = next(line for line in lines if "DPC" in line)
+    french = next(line for line in lines if "CNIL" in line)
+    assert "reported <!date^" in irish and "report to French Data Protection Authority (CNIL) by" in french

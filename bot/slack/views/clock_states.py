@@ -28,6 +28,8 @@ def clock_states(incident: Incident, now: datetime) -> list[ClockState]:
             state = "no-fixed-deadline"
         elif incident.ico_reported_at is not None and regime.report_to == "the ICO":
             state = "reported"
+        elif regime.authority is not None and regime.authority in (incident.eu_reports or {}):
+            state = "reported"  # that EU authority was notified
         elif regime.key in stopped:
             state = "stopped"
         elif is_closed(incident):

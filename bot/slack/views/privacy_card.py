@@ -40,7 +40,9 @@ def card_deadline_lines(incident: Incident, now: datetime, zone: ZoneInfo) -> li
         if clock.state == "no-fixed-deadline":
             lines.append(f"• {label}: tell {to} without undue delay")
         elif clock.state == "reported":
-            when = date_token(incident.ico_reported_at, zone) if incident.ico_reported_at else ""
+            eu_report = (incident.eu_reports or {}).get(clock.regime.authority or "")
+            at = datetime.fromisoformat(eu_report["reported_at"]) if eu_report else incident.ico_reported_at
+            when = date_token(at, zone) if at else ""
             lines.append(f"• {label}: reported {when} (was due {due})")
         elif clock.state == "stopped":
             lines.append(f"• {label}: no report due (was due {due})")
