@@ -75,7 +75,7 @@ def test_no_eea_establishment_three_countries_three_eu_clocks_besides_the_icos(d
     names = {d["authority"]["country"]: d["authority"]["name"] for d in eu}  # type: ignore[index]
     assert "CNIL" in names["FR"]
     assert names["IE"] == "Data Protection Commission"
-    assert "Competent German supervisory authority" in names["DE"]
+    assert "competent German supervisory authority" in names["DE"]
     for clock in eu:
         assert clock["hours"] == 72
         assert clock["deadline"] == (AWARE + timedelta(hours=72)).isoformat()
