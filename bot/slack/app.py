@@ -16,6 +16,7 @@ from bot.errors import BreachbotError
 from bot.runtime import Runtime
 from bot.slack.client import SlackCalls, configure_web_client
 from bot.slack.context import BotContext, OrgProfileCache, PrivacyTeam
+from bot.slack.gate import WsgiApp, guard
 from bot.slack.listeners import (
     alerts,
     close,
@@ -113,13 +114,12 @@ def create_app(
     return app
 
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
 def wsgi_app(app: App, *, health: Callable[[], tuple[bool, str]] | None = None) -> WsgiApp:
     """Slack's endpoint at /slack/events, plus GET /healthz for load balancers and uptime checks: 200,
-    or 503 when `health` (this process's alert sweeper, in `breachbot serve`) says it is not well."""
-    handler = SlackRequestHandler(app, path=EVENTS_PATH)
+    or 503 when `health` (this process's alert sweeper, in `breachbot serve`) says it is not well.
+    Every POST passes the gate (signature, then shape) before Bolt parses it."""
+    # The gate checks with the secret Bolt was given; Bolt keeps it only as a private attribute.
+    handler = guard(SlackRequestHandler(app, path=EVENTS_PATH), app._signing_secret)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
@@ -128,6 +128,6 @@ def wsgi_app(app: App, *, health: Callable[[], tuple[bool, str]] | None = None) 
             status = "200 OK" if healthy else "503 Service Unavailable"
             start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
             return [body]
-        return handler(environ, start_response)  # type: ignore[arg-type]
+        return handler(environ, start_response)
 
     return application
