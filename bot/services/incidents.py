@@ -230,7 +230,9 @@ def get_incident(session: Session, ref: str, *, lock: bool = False) -> Incident:
     """The incident with this reference; `lock` holds its row until commit, for writers."""
     statement = select(Incident).where(Incident.ref == ref.strip().upper())
     if lock:
-        statement = statement.with_for_update()
+        # populate_existing: a copy this session read before the lock was taken must not be reused, or
+        # a concurrent writer's timeline sequence number is read stale and the insert collides.
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     incident = session.scalar(statement)
     if incident is None:
         raise NotFound(f"no incident {ref!r}: `breachbot incident list` shows the references")

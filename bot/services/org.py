@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import get_regime
@@ -40,11 +41,18 @@ def _categories() -> tuple[str, ...]:
     return tuple(value for value, _ in question.options)
 
 
+EMPTY_PROFILE: dict[str, Any] = {
+    "id": 1,
+    "regimes": ["uk-gdpr"],
+    "is_processor": False,
+    "data_categories": [],
+    "processors": [],
+}
+
+
 def get_profile(session: Session) -> Organisation:
     """The stored profile, or an empty unsaved one (so callers never branch on None)."""
-    return session.get(Organisation, 1) or Organisation(
-        id=1, regimes=["uk-gdpr"], is_processor=False, data_categories=[], processors=[]
-    )
+    return session.get(Organisation, 1) or Organisation(**EMPTY_PROFILE)
 
 
 def profile_dict(org: Organisation) -> dict[str, Any]:
@@ -133,10 +141,12 @@ def _eea_code(text: str) -> str:
 
 def update_profile(session: Session, changes: dict[str, Any], *, now: datetime) -> Organisation:
     clean = _validated(changes)
-    org = session.get(Organisation, 1)
-    if org is None:
-        org = get_profile(session)
-        session.add(org)
+    # Insert-if-absent, then lock: two first saves at once both succeed, the second applied after the
+    # first, where a plain INSERT made the second fail on the primary key.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(Organisation).values(**EMPTY_PROFILE).on_conflict_do_nothing())
+    org = session.get(Organisation, 1, with_for_update=True, populate_existing=True)
+    assert org is not None  # inserted above when absent
     for key, value in clean.items():
         setattr(org, key, value)
     org.updated_at = now
