@@ -1,4 +1,4 @@
-"""Queries on the Slack face's own tables: event ids seen, and claiming and recording incident setup."""
+"""Queries on the Slack face's own tables: deliveries seen, and claiming and recording incident setup."""
 
 from __future__ import annotations
 
@@ -19,16 +19,21 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-def first_delivery(session: Session, event_id: str, now: datetime) -> bool:
-    """Record an Events API event id; False when it was seen before (a redelivery)."""
-    statement = _insert(session)(SlackEventSeen).values(event_id=event_id[:100], seen_at=now)
+def first_delivery(session: Session, key: str, now: datetime) -> bool:
+    """Claim a delivery (an event id, or an interaction's key from middleware/dedupe.py); False when it
+    was claimed before (a copy)."""
+    statement = _insert(session)(SlackEventSeen).values(event_id=key[:100], seen_at=now)
     # RETURNING, not rowcount: on PostgreSQL (psycopg 3) rowcount came back -1 for this INSERT.
     returned = session.execute(statement.on_conflict_do_nothing().returning(SlackEventSeen.event_id))
     inserted = returned.scalar_one_or_none() is not None
-    if inserted and hash(event_id) % 100 == 0:
+    if inserted and hash(key) % 100 == 0:
         # Slack stops redelivering after minutes; a day of ids is plenty, so prune now and then.
         session.execute(delete(SlackEventSeen).where(SlackEventSeen.seen_at < now - EVENT_MEMORY))
     return inserted
+
+
+def forget_delivery(session: Session, key: str) -> None:
+    session.execute(delete(SlackEventSeen).where(SlackEventSeen.event_id == key[:100]))
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""Bolt middleware: the privacy-team guard, Events API de-duplication and the one error handler."""
+"""Bolt middleware: the privacy-team guard, de-duplication of every delivery and the one error handler."""

@@ -14,6 +14,7 @@ from slack_bolt import App, BoltResponse
 
 from bot.errors import BreachbotError, NotAllowed
 from bot.slack.context import BotContext
+from bot.slack.middleware.dedupe import give_back
 from bot.slack.projector import refresh_views
 from bot.slack.replies import notice_view, tell
 from bot.slack.views.text import escape
@@ -47,6 +48,8 @@ def install_error_handler(app: App, ctx: BotContext) -> None:
             # Already acknowledged: the only way left to reach the person is a message.
             tell(ctx, body, message)
             return None
+        # Failed before answering, so nothing was done: the same submission or click may be tried again.
+        give_back(ctx, body)
         headers = {"content-type": ["application/json;charset=utf-8"]}
         if body.get("command"):
             return BoltResponse(

@@ -104,8 +104,15 @@ class SlackDriver:
         view_id: str = "V_TEST",
         **send_options: Any,
     ) -> Reply:
+        return self.interaction(self.view_submission_payload(view, values, user=user, view_id=view_id), **send_options)
+
+    @staticmethod
+    def view_submission_payload(
+        view: dict[str, Any], values: dict[str, Any], *, user: str = "U_REPORTER", view_id: str = "V_TEST"
+    ) -> dict[str, Any]:
+        """A modal's submission as Slack sends it (send it with `interaction`, once or twice)."""
         submitted = {**view, "id": view_id, "state": {"values": values}, "team_id": TEAM_ID}
-        payload = {
+        return {
             "type": "view_submission",
             "team": {"id": TEAM_ID, "domain": "sandbox"},
             "user": {"id": user, "team_id": TEAM_ID},
@@ -113,7 +120,6 @@ class SlackDriver:
             "trigger_id": f"trigger-{uuid.uuid4().hex[:12]}",
             "view": submitted,
         }
-        return self.interaction(payload, **send_options)
 
     def block_action(
         self,
@@ -126,6 +132,22 @@ class SlackDriver:
         block_id: str = "actions",
         **send_options: Any,
     ) -> Reply:
+        payload = self.block_action_payload(
+            action_id, value, user=user, channel=channel, message_ts=message_ts, block_id=block_id
+        )
+        return self.interaction(payload, **send_options)
+
+    @staticmethod
+    def block_action_payload(
+        action_id: str,
+        value: str = "",
+        *,
+        user: str = "U_REPORTER",
+        channel: str | None = None,
+        message_ts: str | None = None,
+        block_id: str = "actions",
+    ) -> dict[str, Any]:
+        """One button press as Slack sends it: its action_ts and trigger_id are this press's own."""
         payload: dict[str, Any] = {
             "type": "block_actions",
             "team": {"id": TEAM_ID, "domain": "sandbox"},
@@ -150,7 +172,7 @@ class SlackDriver:
                 "message_ts": message_ts or "1.0",
             }
             payload["message"] = {"ts": message_ts or "1.0", "text": ""}
-        return self.interaction(payload, **send_options)
+        return payload
 
     def message_shortcut(
         self,

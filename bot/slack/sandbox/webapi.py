@@ -392,6 +392,8 @@ class SlackStandIn:
         view_id = self._next_id("V")
         view = dict(params.get("view") or {})
         view["id"] = view_id
+        # Slack gives each version of a view a new hash; a double submit carries the same one.
+        view["hash"] = self._next_id("H")
         self.views[view_id] = view
         return {"ok": True, "view": view}
 
@@ -404,6 +406,7 @@ class SlackStandIn:
             return {"ok": False, "error": "not_found"}
         view = dict(params.get("view") or {})
         view["id"] = view_id
+        view["hash"] = self._next_id("H")
         self.views[view_id] = view
         return {"ok": True, "view": view}
 

@@ -12,7 +12,8 @@ from bot.store.models.base import Base
 
 
 class SlackEventSeen(Base):
-    """One row per Events API event_id handled: Slack redelivers, Bolt does not de-duplicate."""
+    """One row per Slack delivery handled: an Events API event_id, or the key of a modal submission, button
+    or shortcut (bot/slack/middleware/dedupe.py). Slack redelivers and Bolt does not de-duplicate."""
 
     __tablename__ = "slack_event_seen"
 
