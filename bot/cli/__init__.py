@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import uuid
 from collections.abc import Sequence
 
@@ -20,6 +21,7 @@ from bot.cli import (
     triage_commands,
 )
 from bot.cli.common import CliParser, fail
+from bot.domain.plaintext import clean_text
 from bot.errors import BreachbotError
 
 COMMAND_MODULES = (
@@ -49,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Text enters here: control characters (a pasted \x01) are removed once, for every command.
+    args = parser.parse_args([clean_text(arg) for arg in (sys.argv[1:] if argv is None else argv)])
     try:
         return int(args.handler(args) or 0)
     except BreachbotError as problem:

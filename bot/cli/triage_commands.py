@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
 from bot.domain.decision import capitalised, decision_text, regime_words
+from bot.domain.plaintext import clean_strings
 from bot.errors import BreachbotError
 from bot.services import assessments as service
 from bot.services.incidents import get_incident
@@ -56,7 +57,7 @@ def read_answers(source: str) -> Any:
     if len(text) > ANSWERS_LIMIT:
         raise BreachbotError("the answers file is too large to be triage answers")
     try:
-        return json.loads(text)
+        return clean_strings(json.loads(text))
     except json.JSONDecodeError as problem:
         raise BreachbotError(f"the answers file is not valid JSON: {problem}") from None
 

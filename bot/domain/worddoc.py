@@ -16,6 +16,8 @@ from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
 from docx.text.paragraph import Paragraph
 
+from bot.domain.plaintext import clean_text
+
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
 _NUMBERED = re.compile(r"^(\s*)\d+[.)]\s+(.*)$")
@@ -122,8 +124,9 @@ def markdown_to_docx(markdown: str, title: str | None = None) -> bytes:
     """The draft as .docx bytes; ``title`` goes into the document properties, not the body."""
     document = Document()
     if title:
-        document.core_properties.title = title
-    for block in parse_blocks(markdown):
+        document.core_properties.title = clean_text(title)
+    # XML cannot hold control characters: one stored before text was cleaned on entry must not break a draft.
+    for block in parse_blocks(clean_text(markdown)):
         if block.kind == "heading":
             paragraph = document.add_heading("", level=min(block.level, 9))
         elif block.kind in _LIST_STYLES:

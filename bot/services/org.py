@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.clock import get_regime
 from bot.domain.eu_authorities import InvalidCountries, country_code, german_authority
+from bot.domain.plaintext import clean_text
 from bot.domain.policy import PolicyProposal, read_policy
 from bot.domain.triage import QUESTIONS
 from bot.errors import BreachbotError
@@ -158,10 +159,11 @@ def read_policy_text(data: bytes) -> str:
     if len(data) > POLICY_LIMIT:
         raise InvalidProfile("that file is too large to be a privacy policy (over 2 MB of text)")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         # Policies pasted from Word are often Windows-1252; a wrong guess only affects odd characters.
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+    return clean_text(text)
 
 
 def propose_from_policy(text: str) -> list[PolicyProposal]:

@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from bot.domain import register as domain
+from bot.domain.plaintext import clean_text
 from bot.errors import BreachbotError
 from bot.services.register import Register
 from bot.services.timeline import ChainReport, jsonable
@@ -94,7 +95,8 @@ def _excel_converter(kind: str, sheet: Any) -> Callable[[Any], Any]:
     """How one column's values become cells: dates and numbers stay typed, everything else is text."""
 
     def text(value: Any) -> Any:
-        written = as_text(value, kind)
+        # XML cannot hold control characters; a row stored before text was cleaned on entry may have one.
+        written = clean_text(as_text(value, kind))
         if len(written) > EXCEL_CELL_LIMIT:
             written = written[:EXCEL_CELL_LIMIT] + " [cut: see JSON export]"
         if written.startswith("="):

@@ -34,6 +34,7 @@ from bot.slack.listeners import (
     updates,
 )
 from bot.slack.listeners import register as breach_register
+from bot.slack.middleware.cleaning import clean_payload
 from bot.slack.middleware.dedupe import once_per_delivery
 from bot.slack.middleware.errors import install_error_handler
 
@@ -107,6 +108,7 @@ def create_app(
         org=OrgProfileCache(runtime),
     )
     ctx.org.refresh_if_stale()
+    app.use(clean_payload)
     app.use(once_per_delivery(ctx))
     install_error_handler(app, ctx)
     for module in LISTENER_MODULES:

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk.errors import SlackClientError
 from sqlalchemy.orm import Session
 
 from bot.domain.worddoc import markdown_to_docx
@@ -100,7 +99,7 @@ def draft_and_claim(ctx: BotContext, ref: str, actor: str) -> tuple[str, list[Dr
 
 
 def upload(ctx: BotContext, channel: str, draft: DraftCopy) -> None:
-    """Both files in one upload, to the incident channel only. Raises SlackClientError or OSError."""
+    """Both files in one upload, to the incident channel only."""
     ctx.calls.client.files_upload_v2(
         channel=channel,
         file_uploads=[
@@ -135,20 +134,24 @@ def post_drafts(ctx: BotContext, ref: str, *, actor: str) -> int:
         names = ", ".join(f"{escape(d.title)} v{d.version}" for d in every) or "none"
         post_to_incident(ctx, ref, f"The drafts have not changed since they were posted here ({names}).")
         return 0
-    failed: list[DraftCopy] = []
-    for draft in fresh:
-        post_to_incident(ctx, ref, preview_text(draft), preview_blocks(draft))
-        try:
-            upload(ctx, channel, draft)
-        except (SlackClientError, OSError) as problem:
-            log.warning("could not upload %s for %s: %s", draft.stem, ref, problem)
-            failed.append(draft)
-    if failed:
-        with ctx.runtime.database.unit_of_work() as session:
-            _record(session, ref, POST_FAILED, failed, actor, ctx.now())
-        names = ", ".join(escape(d.title) for d in failed)
-        post_to_incident(ctx, ref, f":warning: Slack did not take the files for {names}: press *Draft notices* again.")
-    return len(fresh) - len(failed)
+    uploaded: list[DraftCopy] = []
+    try:
+        for draft in fresh:
+            post_to_incident(ctx, ref, preview_text(draft), preview_blocks(draft))
+            try:
+                upload(ctx, channel, draft)
+                uploaded.append(draft)
+            except Exception as problem:  # Slack, the network, or building the Word file: all are "not posted"
+                log.warning("could not upload %s for %s: %s", draft.stem, ref, problem)
+    finally:
+        # The claim is released for every draft not uploaded, whatever stopped it, so the next press posts it.
+        failed = [d for d in fresh if d not in uploaded]
+        if failed:
+            with ctx.runtime.database.unit_of_work() as session:
+                _record(session, ref, POST_FAILED, failed, actor, ctx.now())
+            names = ", ".join(escape(d.title) for d in failed)
+            post_to_incident(ctx, ref, f":warning: The files for {names} were not posted: press *Draft notices* again.")
+    return len(uploaded)
 
 
 @subcommand("drafts", "/breach drafts", "draft the notices this incident needs, posted here as files", team_only=True)
