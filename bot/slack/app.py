@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -71,9 +71,11 @@ def create_app(
     web_client: WebClient | None = None,
     sleep: Callable[[float], None] = time.sleep,
     team_cache_seconds: float = 60.0,
+    listener_executor: Executor | None = None,
 ) -> App:
     """A Bolt app for this runtime. `web_client` (or SLACK_API_URL) points it at Slack or a stand-in;
-    `sleep` is what the Slack-call wrapper waits with between retries."""
+    `sleep` is what the Slack-call wrapper waits with between retries; `listener_executor` replaces the
+    listener thread pool (the fuzzer runs listeners inline, to see each request's whole effect)."""
     settings = runtime.settings
     if not settings.slack_bot_token:
         raise SlackNotConfigured("SLACK_BOT_TOKEN is not set: see the Slack section of the README")
@@ -91,7 +93,8 @@ def create_app(
         token_verification_enabled=False,
         process_before_response=False,
         # Bolt's default pool of 5 delays acks under load; measured in the engineering guide.
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"),
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"),
         **bolt_client,
     )
     client = app.client

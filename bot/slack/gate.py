@@ -18,6 +18,16 @@ from typing import Any
 
 from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import parse_body
+from slack_bolt.request.payload_utils import (
+    to_action,
+    to_command,
+    to_event,
+    to_message,
+    to_options,
+    to_shortcut,
+    to_step,
+    to_view,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +111,37 @@ PAYLOAD: dict[Any, Shape] = {
 }
 
 
+_WHO = {"id": str}
+_VIEW_NEEDS = {"id": str, "type": str, "callback_id": str}
+# What Slack always sends with each kind of payload, and Bolt's routing reads without checking.
+REQUIRED: dict[str, dict[str, Any]] = {
+    "block_actions": {"user": _WHO, "actions": [{"action_id": str, "block_id": str}]},
+    "view_submission": {"user": _WHO, "view": _VIEW_NEEDS},
+    "view_closed": {"user": _WHO, "view": _VIEW_NEEDS},
+    "shortcut": {"user": _WHO, "callback_id": str, "trigger_id": str},
+    "message_action": {"user": _WHO, "callback_id": str, "trigger_id": str},
+    "event_callback": {"event": {"type": str}},
+}
+
+
+def missing(value: Any, needs: Any, where: str = "payload") -> str | None:
+    """The first thing `needs` asks for that `value` lacks: every key of a dict shape must be present."""
+    if isinstance(needs, type):
+        return None if isinstance(value, needs) else f"{where} is {type(value).__name__}, not {needs.__name__}"
+    if isinstance(needs, list):
+        if not isinstance(value, list) or not value:
+            return f"{where} is not a list with items"
+        return next((p for i, item in enumerate(value) if (p := missing(item, needs[0], f"{where}[{i}]"))), None)
+    if not isinstance(value, dict):
+        return f"{where} is not an object"
+    for key, wanted in needs.items():
+        if key not in value:
+            return f"{where}.{key} is missing"
+        if problem := missing(value[key], wanted, f"{where}.{key}"):
+            return problem
+    return None
+
+
 def shape_problem(value: Any, shape: Shape, where: str = "payload") -> str | None:
     """Where `value` is not the shape: a dict shape lists the keys it checks (others pass), `_ANY` as a
     key checks every value, a one-item list checks each item, a tuple is any of its shapes."""
@@ -149,10 +190,14 @@ def payload_problem(raw: bytes, content_type: str | None) -> str | None:
         return f"not a Slack payload ({type(problem).__name__})"
     if problem := shape_problem(body, PAYLOAD):
         return problem
-    if body.get("type") == "block_actions" and not body.get("actions"):
-        return "block_actions without actions"
+    if problem := missing(body, REQUIRED.get(str(body.get("type")), {})):
+        return problem
     try:
-        BoltRequest(body=text, headers={"content-type": content_type or ""})
+        request = BoltRequest(body=text, headers={"content-type": content_type or ""})
+        # What Bolt extracts for every middleware, listener and error handler (a view without its type
+        # once crashed the error handler itself).
+        for extract in (to_options, to_shortcut, to_action, to_view, to_command, to_event, to_message, to_step):
+            extract(request.body)
     except Exception as problem:  # what Bolt cannot read, it must not be asked to route
         return f"Bolt cannot read it ({type(problem).__name__})"
     return None

@@ -37,6 +37,10 @@ def subcommand(verb: str, usage: str, help: str, *, team_only: bool = False) -> 
     return register
 
 
+def verbs() -> list[str]:
+    return list(_REGISTRY)
+
+
 def find(verb: str) -> Subcommand | None:
     return _REGISTRY.get(verb)
 
