@@ -87,7 +87,7 @@ def main() -> None:
                 counts["requests"] += 1
                 counts[f"{who} {'signed' if request.signed else 'unsigned'}"] += 1
                 statuses[outcome.status] += 1
-                if outcome.status >= 500:
+                if outcome.status >= 500 and statuses[outcome.status] <= 3:
                     examples.setdefault(
                         f"500 #{statuses[outcome.status]}", request.body[:300].decode("utf-8", "replace")
                     )

@@ -350,7 +350,12 @@ class FuzzTarget:
         }
         statuses: list[str] = []
         before = len(self.recorder.records)
-        b"".join(self.application(environ, lambda status, _headers, *_: statuses.append(status)))
+        try:
+            b"".join(self.application(environ, lambda status, _headers, *_: statuses.append(status)))
+        except Exception as escaped:  # what a WSGI server answers with a 500 and a logged traceback
+            record = logging.LogRecord("wsgi", logging.ERROR, "", 0, "escaped the app", None, (None, escaped, None))
+            self.recorder.records.append(record)
+            statuses = ["500 Internal Server Error"]
         problems = [_described(record) for record in self.recorder.records[before:]]
         return Outcome(int(statuses[0].split()[0]), problems)
 
