@@ -6,7 +6,7 @@ delivery by Slack's own identity for it, claims that name in the database (a uni
 racing on two threads or two processes cannot both win), and answers a copy with an empty 200:
 
 - an Events API event: its event_id;
-- a modal submission: the view's id and hash, and what was typed (a double submit sends the same three);
+- a modal submission: the view's id, hash and metadata, and what was typed (a double submit repeats them);
 - a button or menu: the action's action_ts, action_id and block_id, and the trigger_id;
 - a shortcut: its trigger_id.
 
@@ -43,7 +43,7 @@ def delivery_key(body: dict[str, Any]) -> str | None:
         return str(body["event_id"])
     if kind == "view_submission" and isinstance(body.get("view"), dict):
         view = body["view"]
-        return "view:" + _digest(view.get("id"), view.get("hash"), view.get("state"))
+        return "view:" + _digest(view.get("id"), view.get("hash"), view.get("private_metadata"), view.get("state"))
     if kind == "block_actions" and isinstance(body.get("actions"), list) and body["actions"]:
         action = body["actions"][0] if isinstance(body["actions"][0], dict) else {}
         parts = (action.get("action_ts"), action.get("action_id"), action.get("block_id"), body.get("trigger_id"))

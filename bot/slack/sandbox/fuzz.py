@@ -108,7 +108,7 @@ def base_payloads(
                     "user_id": user,
                     "command": "/breach",
                     "text": f"{verb} {ref} {typed}".strip() if typed else verb,
-                    "trigger_id": "1.2.fuzz",
+                    "trigger_id": "TRIGGERFUZZ",
                     "response_url": "https://hooks.slack.test/commands/1",
                 },
             )
@@ -119,24 +119,26 @@ def base_payloads(
             "team": team,
             "user": who,
             "api_app_id": "A_BREACHBOT",
-            "trigger_id": "1.2.fuzz",
+            "trigger_id": "TRIGGERFUZZ",
             "channel": {"id": channel},
             "container": {"type": "message", "channel_id": channel, "message_ts": "1.0"},
             "message": {"ts": "1.0", "text": ""},
-            "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": ref, "action_ts": "1.5"}],
+            "actions": [
+                {"type": "button", "action_id": action_id, "block_id": "b", "value": ref, "action_ts": "ACTIONFUZZ"}
+            ],
         }
         bases.append(("interaction", payload))
     for callback_id in CALLBACK_IDS:
         view = {
-            "id": "V_FUZZ",
-            "hash": "H_FUZZ",
+            "id": "VIEWFUZZ",
+            "hash": "HASHFUZZ",
             "type": "modal",
             "callback_id": callback_id,
             "team_id": TEAM_ID,
             "private_metadata": json.dumps({"ref": ref, "channel": channel, "kind": "ico_report", "version": 1}),
             "state": {"values": _state(typed)},
         }
-        payload = {"type": "view_submission", "team": team, "user": who, "trigger_id": "1.2.fuzz", "view": view}
+        payload = {"type": "view_submission", "team": team, "user": who, "trigger_id": "TRIGGERFUZZ", "view": view}
         bases.append(("interaction", payload))
     for callback_id in SHORTCUT_IDS:
         payload = {
@@ -147,7 +149,7 @@ def base_payloads(
             "channel": {"id": channel},
             "message": {"type": "message", "text": "sent the file to the wrong Sam", "ts": "1.0", "user": user},
             "message_ts": "1.0",
-            "trigger_id": "1.2.fuzz",
+            "trigger_id": "TRIGGERFUZZ",
         }
         bases.append(("interaction", payload))
     for event_type in EVENT_TYPES:
@@ -155,7 +157,7 @@ def base_payloads(
             "team_id": TEAM_ID,
             "api_app_id": "A_BREACHBOT",
             "type": "event_callback",
-            "event_id": "Ev_FUZZ",
+            "event_id": "EVENTFUZZ",
             "event": {"type": event_type, "user": user, "tab": "home", "channel": channel},
         }
         bases.append(("event", payload))
@@ -266,6 +268,9 @@ def requests(draw: st.DrawFn, bases: list[tuple[str, Any]]) -> FuzzRequest:
 # ---- running them
 
 
+IDENTITY_TOKENS = (b"TRIGGERFUZZ", b"ACTIONFUZZ", b"VIEWFUZZ", b"HASHFUZZ", b"EVENTFUZZ")
+
+
 class InlineExecutor(Executor):
     """Runs each listener on the calling thread, so its after-ack work is done when dispatch returns."""
 
@@ -312,6 +317,7 @@ class FuzzTarget:
         app = create_app(runtime, sleep=lambda _: None, listener_executor=InlineExecutor())
         self.application = wsgi_app(app)
         self.recorder = _Recorder()
+        self._sent = 0
 
     def __enter__(self) -> FuzzTarget:
         root = logging.getLogger()
@@ -331,6 +337,13 @@ class FuzzTarget:
         threading.excepthook = self._hook
 
     def send(self, request: FuzzRequest) -> Outcome:
+        """Send one request; the base payloads' ids are made this request's own, so that the
+        de-duplication does not answer a later request as a copy of an earlier one."""
+        self._sent += 1
+        body = request.body
+        for token in IDENTITY_TOKENS:
+            body = body.replace(token, token + str(self._sent).encode())
+        request = FuzzRequest(body, request.content_type, request.signed, request.headers)
         stamp = str(int(time.time()))
         headers = {"X-Slack-Request-Timestamp": stamp}
         if request.signed:

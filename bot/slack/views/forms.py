@@ -30,9 +30,16 @@ def selected_one(view: dict[str, Any], block: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+# Metadata keys the bot writes as text: anything else under them did not come from the bot.
+TEXT_KEYS = ("ref", "channel")
+
+
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """What the bot put in the modal's private_metadata; a value of the wrong type is dropped."""
     try:
         data = json.loads(view.get("private_metadata") or "{}")
     except (TypeError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {key: value for key, value in data.items() if key not in TEXT_KEYS or isinstance(value, str)}
