@@ -10,11 +10,14 @@ from typing import Any
 
 from bot.services.timeline import events_for
 from bot.slack.sandbox.driver import SlackDriver
+from bot.slack.views.org import SETUP_CALLBACK
+from bot.slack.views.triage import OVERRIDE_CALLBACK
 from bot.store.models import Incident
 from tests.slack.conftest import REPORTER, TEAM_USERS, Harness, channel_message_text, report_values
 from tests.slack.test_facts_slack import values as facts_values
+from tests.slack.test_org_setup import values_from
 from tests.slack.test_reporting_slack import text_values
-from tests.slack.test_triage import ANSWERS, open_triage, triage_values, triaged
+from tests.slack.test_triage import ANSWERS, open_triage, override_values, triage_values, triaged
 
 DPO = TEAM_USERS[0]
 
@@ -197,3 +200,39 @@ def test_a_copy_of_a_form_refused_with_field_errors_is_checked_again(harness: Ha
     for _ in range(2):
         reply = harness.driver.interaction(payload)
         assert "Give the reasons" in reply.json()["errors"]["text"]
+
+
+def test_the_override_submitted_twice_is_one_override_and_one_post(harness: Harness) -> None:
+    incident = triaged(harness)
+    channel = incident.slack_channel_id
+    view_id, view = modal_from(
+        harness,
+        lambda: harness.driver.block_action("triage_override", incident.ref, user=DPO, channel=channel),
+        OVERRIDE_CALLBACK,
+    )
+    reason = "The laptop was recovered sealed and forensics show it was never powered on."
+    twice_at_once(
+        harness,
+        SlackDriver.view_submission_payload(view, override_values("no", "no", reason), user=DPO, view_id=view_id),
+    )
+    settle(harness, lambda: posted(harness, channel, "overrode"), "the override post")
+    assert len(posted(harness, channel, "overrode")) == 1
+    assert kinds(harness, incident).count("override") == 1
+
+
+def test_the_profile_saved_twice_is_confirmed_once(harness: Harness) -> None:
+    view_id, view = modal_from(harness, lambda: harness.driver.command("setup", user=DPO), SETUP_CALLBACK)
+    values = values_from(view, name="Acme Ltd", dpo_email="dpo@acme.example")
+    twice_at_once(harness, SlackDriver.view_submission_payload(view, values, user=DPO, view_id=view_id))
+    settle(harness, lambda: told(harness, DPO, "Saved the organisation profile"), "the confirmation")
+    assert len(told(harness, DPO, "Saved the organisation profile")) == 1
+
+
+def test_each_button_that_opens_a_modal_delivered_twice_opens_one(harness: Harness) -> None:
+    incident = harness.report()
+    for action_id in ("add_update", "delay_reasons", "ico_reported", "aware_change", "close_incident", "triage_open"):
+        opened = len(harness.slack.calls_to("views.open"))
+        press = SlackDriver.block_action_payload(action_id, incident.ref, user=DPO, channel=incident.slack_channel_id)
+        twice_at_once(harness, press)
+        settle(harness, lambda: len(harness.slack.calls_to("views.open")) > opened, f"the {action_id} modal")  # noqa: B023
+        assert len(harness.slack.calls_to("views.open")) == opened + 1, action_id
