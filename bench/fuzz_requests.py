@@ -39,6 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--who", choices=["both", "stranger", "team"], default="both", help="whose requests")
     args = parser.parse_args()
     # The target records errors itself: keep the output to the figures.
     logging.getLogger().addHandler(logging.NullHandler())
@@ -65,6 +66,11 @@ def main() -> None:
         counts: Counter[str] = Counter()
         examples: dict[str, str] = {}
         started = time.perf_counter()
+        families = {
+            "stranger": requests(strangers).map(lambda r: ("stranger", r)),
+            "team": requests(members).map(lambda r: ("team", r)),
+        }
+        chosen = list(families.values()) if args.who == "both" else [families[args.who]]
         with FuzzTarget(runtime) as target:
 
             @seed(args.seed)
@@ -75,11 +81,7 @@ def main() -> None:
                 deadline=None,
                 suppress_health_check=list(HealthCheck),
             )
-            @given(
-                st.one_of(
-                    requests(strangers).map(lambda r: ("stranger", r)), requests(members).map(lambda r: ("team", r))
-                )
-            )
+            @given(st.one_of(*chosen))
             def one(case: tuple[str, FuzzRequest]) -> None:
                 who, request = case
                 before = target.snapshot() if who == "stranger" else ""
