@@ -31,7 +31,7 @@ from bot.runtime import Runtime
 from bot.slack import subcommands
 from bot.slack.app import create_app, wsgi_app
 from bot.slack.sandbox.webapi import TEAM_ID
-from bot.slack.views import facts, org, report, reporting, triage
+from bot.slack.views import facts, org, records, report, reporting, triage
 from bot.store.models import Base
 
 SECRET = "fuzz-signing-secret"
@@ -65,6 +65,8 @@ CALLBACK_IDS = (
     facts.CALLBACK_ID,
     org.SETUP_CALLBACK,
     org.POLICY_CALLBACK,
+    records.ACTION_CALLBACK,
+    records.CONTROLLER_CALLBACK,
 )
 SHORTCUT_IDS = ("report_breach",)
 EVENT_TYPES = ("app_home_opened",)
@@ -72,9 +74,11 @@ TEXT_BLOCKS = (
     *("text", "title", "description", "aware_at", "occurred_at", "discovered_how", "controller", "reason"),
     *("case_ref", "reported_at", "justification", "policy", "name", "ico_registration", "address", "dpo_name"),
     *("dpo_email", "dpo_phone", "dpo_address", "likely_consequences", "staff_involved", "others_told"),
-    *("individuals_told_at", "individuals_told_how", "subjects_count", "records_count"),
+    *("individuals_told_at", "individuals_told_how", "subjects_count", "records_count", "at", "how"),
+    *("contract_hours", "public_description", "public_measures", "measures_in_place"),
 )
-CHOICE_BLOCKS = ("outcome", "cyber_incident", "notify_ico", "individuals", *(q.key for q in QUESTIONS))
+CHOICE_BLOCKS = ("outcome", "cyber_incident", "notify_ico", "individuals", "state", "is_processor", "processors")
+CHOICE_BLOCKS += tuple(q.key for q in QUESTIONS)
 
 
 def _text(value: str) -> dict[str, Any]:
