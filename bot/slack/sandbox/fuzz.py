@@ -31,7 +31,7 @@ from bot.runtime import Runtime
 from bot.slack import subcommands
 from bot.slack.app import create_app, wsgi_app
 from bot.slack.sandbox.webapi import TEAM_ID
-from bot.slack.views import facts, org, records, report, reporting, triage
+from bot.slack.views import facts, lists, org, privacy_card, records, report, reporting, triage
 from bot.store.models import Base
 
 SECRET = "fuzz-signing-secret"
@@ -52,6 +52,8 @@ ACTION_IDS = (
     "open_channel",
     SNOOZE_ACTION_ID,
     org.POLICY_BUTTON,
+    lists.REPORT_ACTION,
+    privacy_card.JOIN_ACTION,
 )
 CALLBACK_IDS = (
     report.CALLBACK_ID,
@@ -68,7 +70,8 @@ CALLBACK_IDS = (
     records.ACTION_CALLBACK,
     records.CONTROLLER_CALLBACK,
 )
-SHORTCUT_IDS = ("report_breach",)
+SHORTCUT_IDS = ("report_breach",)  # on a message
+GLOBAL_SHORTCUT_IDS = ("report_breach_global",)  # the ⚡ menu
 EVENT_TYPES = ("app_home_opened",)
 TEXT_BLOCKS = (
     *("text", "title", "description", "aware_at", "occurred_at", "discovered_how", "controller", "reason"),
@@ -156,6 +159,19 @@ def base_payloads(
             "trigger_id": "TRIGGERFUZZ",
         }
         bases.append(("interaction", payload))
+    for callback_id in GLOBAL_SHORTCUT_IDS:
+        bases.append(
+            (
+                "interaction",
+                {
+                    "type": "shortcut",
+                    "callback_id": callback_id,
+                    "team": team,
+                    "user": who,
+                    "trigger_id": "TRIGGERFUZZ",
+                },
+            )
+        )
     for event_type in EVENT_TYPES:
         payload = {
             "team_id": TEAM_ID,
@@ -288,12 +304,16 @@ class InlineExecutor(Executor):
 
 
 class _Recorder(logging.Handler):
+    """Errors and tracebacks logged on the thread that sends (where the listeners run inline), so that
+    another test's leftover threads are not blamed on the request."""
+
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.records: list[logging.LogRecord] = []
+        self.thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.ERROR or record.exc_info:
+        if (record.levelno >= logging.ERROR or record.exc_info) and record.thread == self.thread:
             self.records.append(record)
 
 
@@ -366,6 +386,7 @@ class FuzzTarget:
             **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
         }
         statuses: list[str] = []
+        self.recorder.thread = threading.get_ident()
         before = len(self.recorder.records)
         try:
             b"".join(self.application(environ, lambda status, _headers, *_: statuses.append(status)))
