@@ -84,7 +84,7 @@ def main() -> None:
             @given(st.one_of(*chosen))
             def one(case: tuple[str, FuzzRequest]) -> None:
                 who, request = case
-                before = target.snapshot() if who == "stranger" else ""
+                before = target.snapshot() if who == "stranger" else {}
                 outcome = target.send(request)
                 counts["requests"] += 1
                 counts[f"{who} {'signed' if request.signed else 'unsigned'}"] += 1

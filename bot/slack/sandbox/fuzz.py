@@ -288,6 +288,7 @@ def requests(draw: st.DrawFn, bases: list[tuple[str, Any]]) -> FuzzRequest:
 # ---- running them
 
 
+BOOKKEEPING = ("slack_event_seen", "slack_view", "slack_home_view")
 IDENTITY_TOKENS = (b"TRIGGERFUZZ", b"ACTIONFUZZ", b"VIEWFUZZ", b"HASHFUZZ", b"EVENTFUZZ")
 
 
@@ -397,13 +398,16 @@ class FuzzTarget:
         problems = [_described(record) for record in self.recorder.records[before:]]
         return Outcome(int(statuses[0].split()[0]), problems)
 
-    def snapshot(self) -> str:
-        """A digest of every row the bot keeps, but the delivery claims (bookkeeping, not records)."""
-        digest = hashlib.sha256()
+    def snapshot(self) -> dict[str, str]:
+        """A digest of each table's rows, but the bot's Slack bookkeeping (the delivery claims, and which
+        timeline event each Slack view last showed): records, not the state of Slack's screens."""
+        digests: dict[str, str] = {}
         with self.runtime.database.unit_of_work() as session:
             for table in Base.metadata.sorted_tables:
-                if table.name == "slack_event_seen":
+                if table.name in BOOKKEEPING:
                     continue
+                digest = hashlib.sha256()
                 for row in session.execute(select(table)):
                     digest.update(repr(tuple(row)).encode())
-        return digest.hexdigest()
+                digests[table.name] = digest.hexdigest()
+        return digests
