@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
+from bot.domain.causes import causes
 from bot.domain.eu_authorities import parse_countries
 from bot.domain.timeparse import parse_instant
-from bot.services import actions, eu_gdpr, facts, processor
+from bot.services import actions, advice, eu_gdpr, facts, processor
 
 
 def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,6 +18,7 @@ def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type:
     action.add_argument("text")
     action.add_argument("--planned", action="store_true", help="an action planned, not yet done")
     action.add_argument("--at", help='when it was done, if not just now (e.g. "24/11/2026 10:30")')
+    action.add_argument("--why", help="why it was done (the register records it beside the action)")
     action.add_argument("--as", dest="actor")
     add_json_flag(action)
     action.set_defaults(handler=add_action)
@@ -24,7 +26,16 @@ def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type:
     fact = sub.add_parser("facts", help="record facts the ICO form and the register ask for")
     fact.add_argument("ref")
     fact.add_argument("--likely-consequences")
-    fact.add_argument("--staff-involved", help="staff involvement and their data protection training")
+    fact.add_argument("--staff-involved", help="whether a member of staff was involved, and how")
+    fact.add_argument("--staff-training", help="the data protection training of the staff involved")
+    fact.add_argument("--discovered-how", help="how the breach was discovered")
+    fact.add_argument(
+        "--cause-category",
+        choices=tuple(causes()),
+        metavar="CAUSE",
+        help="the cause, as the ICO's incident types: " + ", ".join(causes()),
+    )
+    fact.add_argument("--reasons-not-told", help="why the people affected were not told")
     fact.add_argument("--cyber", choices=("yes", "no"), help="was it a cyber incident?")
     fact.add_argument("--others-told", help="police, other regulators, media coverage")
     fact.add_argument("--individuals-told-at", help="when the people affected were told")
@@ -52,6 +63,15 @@ def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type:
     add_json_flag(told)
     told.set_defaults(handler=controller_told)
 
+    advised = sub.add_parser("advice", help="record advice received (from whom, when, what)")
+    advised.add_argument("ref")
+    advised.add_argument("text", help="what the advice was")
+    advised.add_argument("--from", dest="adviser", required=True, help="who gave it, e.g. 'ICO helpline'")
+    advised.add_argument("--at", required=True, help="when it was given, e.g. '24/11/2026 10:30'")
+    advised.add_argument("--as", dest="actor")
+    add_json_flag(advised)
+    advised.set_defaults(handler=add_advice)
+
 
 def add_action(args: argparse.Namespace) -> int:
     rt = runtime()
@@ -59,13 +79,21 @@ def add_action(args: argparse.Namespace) -> int:
     happened_at = parse_instant(args.at, zone=rt.settings.zone, now=now) if args.at else None
     with rt.database.unit_of_work() as session:
         recorded = actions.add_action(
-            session, args.ref, args.text, actor=actor_name(args), now=now, planned=args.planned, happened_at=happened_at
+            session,
+            args.ref,
+            args.text,
+            actor=actor_name(args),
+            now=now,
+            planned=args.planned,
+            happened_at=happened_at,
+            reason=args.why,
         )
         data = {
             "ref": args.ref.upper(),
             "action": recorded.text,
             "planned": recorded.planned,
             "at": (recorded.happened_at or recorded.created_at).isoformat(),
+            "why": recorded.reason,
         }
     emit(args, data, f"{data['ref']}: {'planned' if recorded.planned else 'remedial'} action recorded")
     return 0
@@ -80,6 +108,10 @@ def set_facts(args: argparse.Namespace) -> int:
     changes = {
         "likely_consequences": args.likely_consequences,
         "staff_involved": args.staff_involved,
+        "staff_training": args.staff_training,
+        "discovered_how": args.discovered_how,
+        "cause_category": args.cause_category,
+        "reasons_not_told": args.reasons_not_told,
         "cyber_incident": None if args.cyber is None else args.cyber == "yes",
         "others_told": args.others_told,
         "individuals_told_at": told_at,
@@ -124,4 +156,23 @@ def controller_told(args: argparse.Namespace) -> int:
             "controller_told_how": incident.controller_told_how,
         }
     emit(args, data, f"{data['ref']}: controller told; the processor clock's alerts are stopped")
+    return 0
+
+
+def add_advice(args: argparse.Namespace) -> int:
+    rt = runtime()
+    now = rt.clock.now()
+    given_at = parse_instant(args.at, zone=rt.settings.zone, now=now)
+    with rt.database.unit_of_work() as session:
+        row = advice.record_advice(
+            session,
+            args.ref,
+            adviser=args.adviser,
+            given_at=given_at,
+            advice=args.text,
+            actor=actor_name(args),
+            now=now,
+        )
+        data = {"ref": args.ref.upper(), "from": row.adviser, "at": row.given_at.isoformat(), "advice": row.advice}
+    emit(args, data, f"{data['ref']}: advice from {row.adviser} recorded")
     return 0

@@ -1,8 +1,9 @@
-"""The breach register (UK GDPR Art 33(5)): what one entry holds, its columns, and what closing needs.
+"""The breach register (UK GDPR Art 33(5)): the facts one entry is built from, the rules read from them
+(decision in force, lateness), and what closing needs.
 
 Pure: entries are built from plain values, so the exports, the Slack face and the close check all read
-the same definitions. The columns and the close rule are data (tables below), so a change in what the
-ICO expects is an edit in one place.
+the same definitions. The close rule is data (the table below); the columns are the table in
+register_columns.py.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from datetime import datetime
 from typing import Any, Final
 
 from bot.domain.clock import earliest_due, get_regime, ico_clock
-from bot.domain.decision import decision_text
-from bot.domain.regime_triage import label as regime_label
-from bot.domain.triage import QUESTIONS
 
 NOT_YET_KNOWN: Final = "not yet known"
 PECR: Final = "pecr"
@@ -24,7 +22,8 @@ NOT_APPLICABLE_TEXT: Final = "not applicable"
 
 class _NotApplicable:
     """A value that does not apply to this incident (e.g. reasons for not notifying a notified breach):
-    JSON null, but "not applicable" in a spreadsheet, so a reader can tell it from "not yet known"."""
+    "not applicable" in every export, where a fact not yet known is a blank-free "not yet known" in
+    spreadsheets and null in JSON, so a reader can always tell the two apart."""
 
     def __repr__(self) -> str:
         return "NOT_APPLICABLE"
@@ -44,88 +43,19 @@ OUTCOME_LABELS: Final = {
 
 
 @dataclass(frozen=True)
-class Column:
-    key: str
-    heading: str
-    kind: str  # text | datetime | bool | number | list | actions
-
-
-# Times are UTC throughout: the law's clock runs in UTC, and a register read abroad stays unambiguous.
-COLUMNS: Final[tuple[Column, ...]] = (
-    Column("ref", "Reference", "text"),
-    Column("title", "Title", "text"),
-    Column("near_miss", "Near miss", "bool"),
-    Column("status", "Status", "text"),
-    Column("description", "What happened", "text"),
-    Column("occurred_at", "When it happened (UTC)", "datetime"),
-    Column("aware_at", "When we became aware (UTC)", "datetime"),
-    Column("ico_deadline", "ICO deadline, earliest clock (UTC)", "datetime"),
-    Column("ico_reported_at", "Reported to the ICO (UTC)", "datetime"),
-    Column("ico_case_ref", "ICO case reference", "text"),
-    Column("late", "Late", "bool"),
-    Column("hours_late", "Hours past the deadline", "number"),
-    Column("delay_reasons", "Reasons for delay", "text"),
-    Column("eu_authorities", "EU authorities notified (EU GDPR): when, case reference, late", "list"),
-    Column("nature", "Nature (confidentiality, integrity, availability)", "list"),
-    Column("cause", "Cause", "text"),
-    Column("data_categories", "Categories of personal data", "list"),
-    Column("subject_types", "Categories of people", "list"),
-    Column("subjects_count", "Approximate number of people", "number"),
-    Column("records_count", "Approximate number of records", "number"),
-    Column("likely_consequences", "Likely consequences", "text"),
-    Column("severity", "Severity (ENISA)", "text"),
-    Column("computed_decision", "Computed decision", "text"),
-    Column("computed_reasons", "Reasons for the computed decision", "text"),
-    Column("overridden", "Decision overridden", "bool"),
-    Column("override_decision", "Override decision", "text"),
-    Column("override_justification", "Override justification", "text"),
-    Column("override_by", "Override by", "text"),
-    Column("decision", "Decision in force", "text"),
-    Column("reasons_not_notified", "Reasons for not notifying the ICO", "text"),
-    Column("exemption", "Art 34(3) exemption from telling people", "text"),
-    Column("individuals_told", "People affected told", "bool"),
-    Column("individuals_told_at", "When people were told (UTC)", "datetime"),
-    Column("individuals_told_how", "How people were told", "text"),
-    Column("others_told", "Others told (police, regulators, media)", "text"),
-    Column("controller_name", "Controller (we are its processor)", "text"),
-    Column("controller_told_at", "When the controller was told (UTC)", "datetime"),
-    Column("actions_taken", "Remedial action taken", "actions"),
-    Column("actions_planned", "Remedial action planned", "actions"),
-    Column("closed_at", "Closed (UTC)", "datetime"),
-    Column("close_outcome", "Outcome", "text"),
-    Column("close_reason", "Closing summary", "text"),
-    Column("timeline_events", "Timeline events", "number"),
-    Column("chain_verified", "Timeline verified (hash chain intact)", "bool"),
-    Column("regimes", "Rules that apply (PECR: also the reg 5A(8) breach log)", "list"),
-)
-
-TIMELINE_COLUMNS: Final[tuple[Column, ...]] = (
-    Column("ref", "Reference", "text"),
-    Column("seq", "Event", "number"),
-    Column("at", "When (UTC)", "datetime"),
-    Column("actor", "Who", "text"),
-    Column("kind", "Kind", "text"),
-    Column("summary", "What happened", "text"),
-    Column("before", "Before", "text"),
-    Column("after", "After", "text"),
-    Column("hash", "Hash", "text"),
-)
-
-EXEMPTIONS: Final = {
-    "art34_3_a": "Art 34(3)(a): the data were unintelligible to anyone unauthorised",
-    "art34_3_b": "Art 34(3)(b): later measures mean the high risk is no longer likely",
-    "art34_3_c": "Art 34(3)(c): disproportionate effort, so a public communication instead",
-}
-
-_LABELS: Final = {q.key: dict(q.options) for q in QUESTIONS}
-
-
-@dataclass(frozen=True)
 class ActionFact:
     text: str
     at: datetime
     by: str
     planned: bool
+    reason: str | None = None  # why it was done
+
+
+@dataclass(frozen=True)
+class AdviceFact:
+    adviser: str
+    at: datetime
+    advice: str
 
 
 @dataclass(frozen=True)
@@ -161,6 +91,8 @@ class IncidentFacts:
     individuals_told_how: str | None = None
     controller_name: str | None = None
     controller_told_at: datetime | None = None
+    controller_told_how: str | None = None
+    measures_in_place: str | None = None
     actions: Sequence[ActionFact] = ()
     closed_at: datetime | None = None
     close_outcome: str | None = None
@@ -168,6 +100,16 @@ class IncidentFacts:
     timeline_events: int = 0
     chain_verified: bool = True
     eu_reports: Mapping[str, Any] | None = None  # {"FR": {"reported_at", "case_ref", "late"}}
+    chain_problem: str | None = None  # the first problem the hash-chain check found
+    discovered_how: str | None = None
+    staff_involved: str | None = None
+    staff_training: str | None = None
+    cyber_incident: bool | None = None
+    cause_category: str | None = None  # a key of rules/causes.toml
+    reasons_not_told: str | None = None  # recorded by a person; else derived from the decision
+    advice: Sequence[AdviceFact] = ()
+    is_processor: bool = False
+    triaged_at: datetime | None = None  # the first assessment
 
 
 def decision_in_force(facts: IncidentFacts) -> tuple[bool | None, bool | None]:
@@ -248,33 +190,6 @@ def reasons_not_notified(facts: IncidentFacts) -> str | _NotApplicable | None:
     return None
 
 
-def _labels(key: str, values: Any) -> list[str] | None:
-    if values is None:
-        return None
-    names = _LABELS.get(key, {})
-    return [names.get(v, str(v)) for v in values]
-
-
-def _severity(computed: Mapping[str, Any] | None) -> str | None:
-    severity = (computed or {}).get("severity")
-    if not severity:
-        return None
-    return f"{severity['band']} ({severity['score']:g})"
-
-
-def _action_dicts(actions: Sequence[ActionFact], planned: bool) -> list[dict[str, Any]]:
-    return [{"text": a.text, "at": a.at, "by": a.by} for a in actions if a.planned is planned]
-
-
-def _computed_text(computed: Mapping[str, Any]) -> str:
-    return decision_text(
-        bool(computed["notify_ico"]),
-        bool(computed["notify_individuals"]),
-        public=bool(computed.get("public_communication")),
-        role=str(computed.get("role") or ""),
-    )
-
-
 def owes_report(facts: IncidentFacts) -> bool | None:
     """Whether a report to the ICO is owed under the decision in force; None while undecided."""
     if no_breach(facts):
@@ -300,73 +215,6 @@ def eu_authorities(facts: IncidentFacts) -> list[str] | _NotApplicable:
             due = earliest_due([key], facts.aware_at)
             lines.append(f"{name}: not notified (due {due:%Y-%m-%d %H:%M} UTC)" if due else f"{name}: not notified")
     return lines or NOT_APPLICABLE
-
-
-def build_entry(facts: IncidentFacts, *, now: datetime) -> dict[str, Any]:
-    """One register row keyed by COLUMNS' keys. None means not yet known; NOT_APPLICABLE, does not apply."""
-    computed, override = facts.computed, facts.override
-    answered = facts.answers or {}
-    late_by = hours_late(facts, now)
-    report_na = NOT_APPLICABLE if owes_report(facts) is False and facts.ico_reported_at is None else None
-    told = facts.individuals_told_at is not None or facts.individuals_told_how is not None
-    no_telling = decision_in_force(facts)[1] is False or no_breach(facts)
-    told_na = NOT_APPLICABLE if no_telling and not told else None
-    exemption = (computed or {}).get("exemption")
-    if override is not None:
-        decision: str | None = decision_text(override.notify_ico, override.notify_individuals)
-    else:
-        decision = _computed_text(computed) if computed is not None else None
-    cause = answered.get("cause")
-    processor = "processor" in facts.regimes
-    return {
-        "ref": facts.ref,
-        "title": facts.title,
-        "near_miss": facts.near_miss,
-        "status": facts.status,
-        "description": facts.description,
-        "occurred_at": facts.occurred_at,
-        "aware_at": facts.aware_at,
-        "ico_deadline": ico_deadline(facts) or NOT_APPLICABLE,
-        "ico_reported_at": facts.ico_reported_at or report_na,
-        "ico_case_ref": facts.ico_case_ref or report_na,
-        "late": late_by is not None,
-        "hours_late": late_by if late_by is not None else NOT_APPLICABLE,
-        "delay_reasons": facts.delay_reasons or (None if late_by is not None else NOT_APPLICABLE),
-        "eu_authorities": eu_authorities(facts),
-        "nature": answered.get("breach_types"),
-        "cause": _LABELS["cause"].get(cause, cause) if cause else None,
-        "data_categories": _labels("data_categories", answered.get("data_categories")),
-        "subject_types": _labels("subject_types", answered.get("subject_types")),
-        "subjects_count": answered.get("subjects_count"),
-        "records_count": answered.get("records_count"),
-        "likely_consequences": facts.likely_consequences,
-        "severity": _severity(computed),
-        "computed_decision": _computed_text(computed) if computed is not None else None,
-        "computed_reasons": (" ".join(computed.get("reasons") or ()) or None) if computed is not None else None,
-        "overridden": override is not None,
-        "override_decision": (
-            decision_text(override.notify_ico, override.notify_individuals) if override else NOT_APPLICABLE
-        ),
-        "override_justification": override.justification if override else NOT_APPLICABLE,
-        "override_by": override.by if override else NOT_APPLICABLE,
-        "decision": decision,
-        "reasons_not_notified": reasons_not_notified(facts),
-        "exemption": EXEMPTIONS.get(str(exemption), str(exemption)) if exemption else NOT_APPLICABLE,
-        "individuals_told": told,
-        "individuals_told_at": facts.individuals_told_at or told_na,
-        "individuals_told_how": facts.individuals_told_how or told_na,
-        "others_told": facts.others_told,
-        "controller_name": facts.controller_name if processor else NOT_APPLICABLE,
-        "controller_told_at": facts.controller_told_at if processor else NOT_APPLICABLE,
-        "actions_taken": _action_dicts(facts.actions, planned=False),
-        "actions_planned": _action_dicts(facts.actions, planned=True),
-        "closed_at": facts.closed_at or NOT_APPLICABLE,
-        "close_outcome": facts.close_outcome,
-        "close_reason": facts.close_reason,
-        "timeline_events": facts.timeline_events,
-        "chain_verified": facts.chain_verified,
-        "regimes": [regime_label(key) for key in facts.regimes],
-    }
 
 
 # --- closing ------------------------------------------------------------------------------------------

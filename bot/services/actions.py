@@ -23,6 +23,7 @@ def add_action(
     now: datetime,
     planned: bool = False,
     happened_at: datetime | None = None,
+    reason: str | None = None,
 ) -> RemedialAction:
     """Record an action; `happened_at` is when it was done, when that was before it was typed in."""
     incident = get_incident(session, ref, lock=True)
@@ -35,10 +36,14 @@ def add_action(
         raise InvalidIncident("say what was done, e.g. 'Reset the passwords of the 40 affected accounts'")
     if len(cleaned) > TEXT_LIMIT:
         raise InvalidIncident(f"the action is too long (at most {TEXT_LIMIT:,} characters)")
+    why = " ".join((reason or "").replace("\x00", "").split()) or None
+    if why is not None and len(why) > TEXT_LIMIT:
+        raise InvalidIncident(f"the reason for the action is too long (at most {TEXT_LIMIT:,} characters)")
     action = RemedialAction(
         incident_id=incident.id,
         text=cleaned,
         planned=planned,
+        reason=why,
         recorded_by=actor,
         created_at=now,
         happened_at=happened_at,
@@ -52,10 +57,11 @@ def add_action(
         incident,
         actor=actor,
         kind="action_planned" if planned else "action",
-        summary=f"{'Planned' if planned else 'Remedial'} action: {cleaned}{when}",
+        summary=f"{'Planned' if planned else 'Remedial'} action: {cleaned}{when}" + (f" (why: {why})" if why else ""),
         at=now,
         after={"action_id": action.id, "text": cleaned, "planned": planned}
-        | ({"happened_at": happened_at} if happened_at is not None else {}),
+        | ({"happened_at": happened_at} if happened_at is not None else {})
+        | ({"why": why} if why else {}),
     )
     return action
 

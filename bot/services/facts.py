@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.domain.causes import UnknownCause, get_cause
 from bot.domain.clock import format_local, require_aware
 from bot.services.incidents import LONDON, TEXT_LIMIT, InvalidIncident, get_incident
 from bot.services.timeline import append_event
@@ -14,7 +15,10 @@ from bot.store.models import Incident
 
 TEXT_FACTS = {
     "likely_consequences": "the likely consequences",
-    "staff_involved": "staff involvement and their data protection training",
+    "staff_involved": "staff involvement",
+    "staff_training": "the data protection training of the staff involved",
+    "discovered_how": "how it was discovered",
+    "reasons_not_told": "the reasons for not telling the people affected",
     "others_told": "who else has been told (police, other regulators, media)",
     "individuals_told_how": "how the people affected were told",
     "measures_in_place": "the security measures in place before the breach",
@@ -76,6 +80,11 @@ def _validated(changes: dict[str, Any], now: datetime) -> dict[str, Any]:
             if len(cleaned) > TEXT_LIMIT:
                 raise InvalidIncident(f"{TEXT_FACTS[key]} is too long (at most {TEXT_LIMIT:,} characters)")
             value = cleaned or None
+        elif key == "cause_category":
+            try:
+                value = get_cause(str(value)).key
+            except UnknownCause as problem:
+                raise InvalidIncident(str(problem)) from None
         elif key == "cyber_incident":
             if not isinstance(value, bool):
                 raise InvalidIncident("cyber_incident must be yes or no")

@@ -113,3 +113,40 @@ def seed_all_kinds(database: Database) -> dict[str, str]:
 
     refs["near_miss"] = open_incident(database, "Laptop left on a train, recovered unopened", near_miss=True)
     return refs
+
+
+ADVICE = "Report now and give the reasons for the delay."
+
+
+def fill_register_facts(database: Database, ref: str) -> None:
+    """Every fact the register holds beyond the triage, on one incident."""
+    from bot.services import advice
+
+    with database.unit_of_work() as session:
+        facts.set_facts(
+            session,
+            ref,
+            {
+                "cause_category": "ransomware",
+                "discovered_how": "Weekend log review by the IT team",
+                "staff_involved": "No member of staff was involved",
+                "staff_training": "All staff trained in March 2026",
+                "reasons_not_told": "The clinic's patients were told by letter",
+                "others_told": "Police (Action Fraud)",
+                "measures_in_place": "Offline backups; multi-factor sign-in",
+            },
+            actor="dpo",
+            now=NOW,
+        )
+        advice.record_advice(
+            session,
+            ref,
+            adviser="ICO helpline",
+            given_at=NOW - timedelta(hours=20),
+            advice=ADVICE,
+            actor="dpo",
+            now=NOW,
+        )
+        actions.add_action(
+            session, ref, "Restored the file server from backup", actor="dpo", now=NOW, reason="Clinics need records"
+        )

@@ -64,6 +64,8 @@ def test_export_each_format_and_filter(db_env: Database, capsys: pytest.CaptureF
 
     code, out, _ = run(capsys, "register", "show", "--status", "open")
     assert old in out and refs["near_miss"] in out and "near miss" in out and refs["late"] not in out
+    near_miss_line = next(line for line in out.splitlines() if refs["near_miss"] in line)
+    assert "no decision needed" in near_miss_line and "LATE" not in near_miss_line and "NOT_APPLICABLE" not in out
     code, out, _ = run(capsys, "register", "show", "--json")
     assert code == 0 and len(json.loads(out)) == 6
 
@@ -131,3 +133,45 @@ def test_cli_close_names_what_is_missing(db_env: Database, capsys: pytest.Captur
     assert f"cannot close {ref} yet: record the triage assessment" in err
     code, _, err = run(capsys, "incident", "close", ref, "--reason", "Found in a drawer", "--outcome", "false-alarm")
     assert code == 0, err
+
+
+def test_cli_records_advice_cause_training_and_why_an_action_was_taken(
+    db_env: Database, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ref = open_incident(db_env, "Spreadsheet emailed to the wrong school")
+    code, _, err = run(
+        capsys,
+        "incident", "facts", ref, "--cause-category", "emailed_wrong_recipient", "--staff-training",
+        "Trained in September 2026", "--discovered-how", "The recipient phoned us", "--reasons-not-told",
+        "The recipient deleted it unread",
+    )  # fmt: skip
+    assert code == 0, err
+    code, _, err = run(
+        capsys,
+        "incident",
+        "advice",
+        ref,
+        "Record it; no report needed",
+        "--from",
+        "Our DPO",
+        "--at",
+        "23/11/2026 09:00",
+    )
+    assert code == 0, err
+    code, _, err = run(capsys, "incident", "action", ref, "Recalled the email", "--why", "To stop it being read")
+    assert code == 0, err
+    code, _, err = run(capsys, "register", "export", "--format", "json", "--out", str(tmp_path / "r.json"))
+    assert code == 0, err
+    [entry] = json.loads((tmp_path / "r.json").read_text("utf-8"))["incidents"]
+    assert entry["cause_category"] == "Data emailed to incorrect recipient" and entry["cause_group"] == "non-cyber"
+    assert entry["staff_training"] == "Trained in September 2026"
+    assert entry["discovered_how"] == "The recipient phoned us"
+    assert entry["reasons_not_told"] == "The recipient deleted it unread"
+    assert entry["advice"] == [
+        {"from": "Our DPO", "at": "2026-11-23T09:00:00+00:00", "advice": "Record it; no report needed"}
+    ]
+    assert entry["actions_taken"][0]["why"] == "To stop it being read"
+    code, _, err = run(capsys, "incident", "facts", ref, "--cause-category", "aliens")
+    assert code != 0 and err.count("\n") == 1 and "invalid choice" in err
+    code, _, err = run(capsys, "incident", "advice", ref, "Soon", "--from", "DPO", "--at", "23/11/2030 09:00")
+    assert code != 0 and err.count("\n") == 1 and "future" in err

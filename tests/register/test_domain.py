@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain import register as domain
+from bot.domain import register_columns as columns
 from bot.services.register_export import as_json, as_text
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -16,20 +17,22 @@ RECORD_ONLY = {"notify_ico": False, "notify_individuals": False, "reasons": ["Un
 
 
 def test_columns_are_unique_and_every_time_heading_names_its_zone() -> None:
-    for columns in (domain.COLUMNS, domain.TIMELINE_COLUMNS):
-        assert len({c.key for c in columns}) == len(columns) == len({c.heading for c in columns})
-        assert all("(UTC)" in c.heading for c in columns if c.kind == "datetime")
+    for table in (columns.COLUMNS, columns.TIMELINE_COLUMNS, columns.INTEGRITY_COLUMNS):
+        assert len({c.key for c in table}) == len(table) == len({c.heading for c in table})
+        assert all("(UTC)" in c.heading for c in table if c.kind == "datetime")
+    # Every register column says what it means and where it comes from: the Read me sheet prints both.
+    assert all(c.meaning and c.source and c.value for c in columns.COLUMNS)
     assert {r.when for r in domain.CLOSE_REQUIREMENTS} <= set(domain._WHEN)
     assert {r.key for r in domain.CLOSE_REQUIREMENTS} == set(domain._DONE)
 
 
-def test_unknowns_read_as_not_yet_known_in_sheets_and_null_in_json() -> None:
-    entry = domain.build_entry(BARE, now=NOW)
+def test_not_yet_known_and_not_applicable_differ_in_every_format() -> None:
+    entry = columns.build_entry(BARE, now=NOW)
     assert entry["decision"] is None and entry["occurred_at"] is None and entry["cause"] is None
     assert as_text(entry["decision"], "text") == "not yet known" and as_json(entry["decision"]) is None
     assert entry["override_justification"] is domain.NOT_APPLICABLE
     assert as_text(entry["override_justification"], "text") == "not applicable"
-    assert as_json(entry["override_justification"]) is None
+    assert as_json(entry["override_justification"]) == "not applicable"
     assert as_text(entry["actions_taken"], "actions") == "none recorded"
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain.register import COLUMNS, NOT_APPLICABLE
+from bot.domain.register import NOT_APPLICABLE
+from bot.domain.register_columns import COLUMNS
 from bot.services.register import load_register
 from bot.store.session import Database
 from tests.register.helpers import NOW, OVERRIDE_REASON, seed_all_kinds
@@ -27,7 +28,7 @@ def test_every_entry_has_every_column_and_a_verified_chain(database: Database) -
 
 def test_record_only_breach_gives_the_reasons_for_not_notifying(database: Database) -> None:
     entry = entries_by_kind(database)["record_only"]
-    assert entry["decision"] == "record in the breach register only; do not notify the ICO"
+    assert entry["decision"] == "Record in the breach register only; do not notify the ICO"
     assert entry["computed_decision"] == entry["decision"] and entry["overridden"] is False
     assert entry["reasons_not_notified"] == entry["computed_reasons"] and "confidentiality" in entry["computed_reasons"]
     assert entry["ico_reported_at"] is NOT_APPLICABLE and entry["late"] is False
@@ -40,7 +41,7 @@ def test_record_only_breach_gives_the_reasons_for_not_notifying(database: Databa
 
 def test_notified_breach_has_its_report_and_case_reference(database: Database) -> None:
     entry = entries_by_kind(database)["notified"]
-    assert entry["decision"] == "notify the ICO; the people affected need not be told directly"
+    assert entry["decision"] == "Notify the ICO; the people affected need not be told directly"
     assert entry["ico_reported_at"] == NOW - timedelta(hours=1) and entry["ico_case_ref"] == "IC-123456-A1B2"
     assert entry["reasons_not_notified"] is NOT_APPLICABLE
     assert entry["late"] is False and entry["hours_late"] is NOT_APPLICABLE
@@ -51,10 +52,10 @@ def test_notified_breach_has_its_report_and_case_reference(database: Database) -
 
 def test_override_shows_both_decisions_and_the_justification(database: Database) -> None:
     entry = entries_by_kind(database)["overridden"]
-    assert entry["computed_decision"] == "notify the ICO; the people affected need not be told directly"
+    assert entry["computed_decision"] == "Notify the ICO; the people affected need not be told directly"
     assert entry["overridden"] is True and entry["override_by"] == "dpo"
     assert (
-        entry["override_decision"] == entry["decision"] == "record in the breach register only; do not notify the ICO"
+        entry["override_decision"] == entry["decision"] == "Record in the breach register only; do not notify the ICO"
     )
     assert entry["override_justification"] == OVERRIDE_REASON
     assert entry["reasons_not_notified"] == f"Override: {OVERRIDE_REASON}"
@@ -67,7 +68,7 @@ def test_late_report_says_how_late_and_why(database: Database) -> None:
     assert entry["hours_late"] == 18.0
     assert entry["ico_deadline"] == NOW - timedelta(hours=28)
     assert entry["delay_reasons"] == "Found in a weekend log review"
-    assert entry["decision"] == "notify the ICO and tell the people affected"
+    assert entry["decision"] == "Notify the ICO and tell the people affected"
     assert entry["individuals_told"] is True and entry["individuals_told_how"] == "Letter"
     assert entry["individuals_told_at"] is None  # told, but when is not yet known
     assert entry["likely_consequences"] == "Distress and delayed appointments"
@@ -76,10 +77,13 @@ def test_late_report_says_how_late_and_why(database: Database) -> None:
 
 def test_near_miss_is_in_the_register_without_a_triage(database: Database) -> None:
     entry = entries_by_kind(database)["near_miss"]
-    assert entry["near_miss"] is True and entry["decision"] is None
+    assert entry["near_miss"] is True and entry["decision"] is NOT_APPLICABLE
     assert entry["reasons_not_notified"] == "Near miss: no personal data compromised"
-    assert entry["late"] is False and entry["ico_reported_at"] is NOT_APPLICABLE
-    assert entry["nature"] is None and entry["subjects_count"] is None
+    assert entry["late"] is NOT_APPLICABLE and entry["ico_reported_at"] is NOT_APPLICABLE
+    # A near miss has no deadline, no severity and no triage to answer: none of it applies.
+    assert entry["ico_deadline"] is NOT_APPLICABLE and entry["severity"] is NOT_APPLICABLE
+    assert all(entry[key] is NOT_APPLICABLE for key in entry if key.startswith("regime_"))
+    assert entry["nature"] is NOT_APPLICABLE and entry["subjects_count"] is NOT_APPLICABLE
 
 
 def test_an_unreported_breach_past_its_deadline_counts_as_late_until_reported(database: Database) -> None:

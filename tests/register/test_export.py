@@ -11,7 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from bot.domain.register import COLUMNS, NOT_APPLICABLE_TEXT, NOT_YET_KNOWN, TIMELINE_COLUMNS
+from bot.domain.register import NOT_APPLICABLE_TEXT, NOT_YET_KNOWN
+from bot.domain.register_columns import COLUMNS, TIMELINE_COLUMNS, columns_in_use
 from bot.services import register_export
 from bot.services.register import Register, load_register
 from bot.services.register_export import ExportProblem, as_text, export_register
@@ -30,14 +31,21 @@ def test_csv_round_trip_has_every_row_and_field_in_readable_words(database: Data
     path = export_register(register, "csv", tmp_path / "register.csv")
     with path.open(encoding="utf-8", newline="") as stream:
         rows = list(csv.reader(stream))
-    assert rows[0] == [c.heading for c in COLUMNS]
+    assert rows[0] == [c.heading for c in columns_in_use(register.entries)]
     assert len(rows) == 1 + len(register.entries)
     for row, entry in zip(rows[1:], register.entries, strict=True):
-        assert row == [as_text(entry[c.key], c.kind) for c in COLUMNS]
-        assert "" not in row and "None" not in row
+        assert row == [as_text(entry[c.key], c.kind) for c in columns_in_use(register.entries)]
+        assert "" not in row
+        assert all(
+            cell == NOT_YET_KNOWN
+            for cell, c in zip(row, columns_in_use(register.entries), strict=True)
+            if entry[c.key] is None
+        )
     read = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     near_miss = next(r for r in read if r["Near miss"] == "yes")
-    assert near_miss["Decision in force"] == NOT_YET_KNOWN
+    assert (
+        near_miss["Decision in force"] == NOT_APPLICABLE_TEXT and near_miss["Severity (ENISA)"] == NOT_APPLICABLE_TEXT
+    )
     assert near_miss["Reported to the ICO (UTC)"] == NOT_APPLICABLE_TEXT
     notified = next(r for r in read if r["ICO case reference"] == "IC-123456-A1B2")
     assert notified["Reported to the ICO (UTC)"] == "2026-11-23 11:00:00"
@@ -49,9 +57,10 @@ def test_xlsx_round_trip_with_real_dates_and_the_whole_timeline(database: Databa
     register = loaded(database)
     path = export_register(register, "xlsx", tmp_path / "register.xlsx")
     workbook = load_workbook(path)
-    assert workbook.sheetnames == ["Register", "Timeline"]
+    assert workbook.sheetnames == ["Read me", "Register", "Timeline", "Timeline integrity"]
+    assert workbook.active.title == "Register"
     rows = list(workbook["Register"].iter_rows(values_only=True))
-    assert list(rows[0]) == [c.heading for c in COLUMNS]
+    assert list(rows[0]) == [c.heading for c in columns_in_use(register.entries)]
     assert len(rows) == 1 + len(register.entries)
     kinds = {c.heading: c.kind for c in COLUMNS}
     for row, entry in zip(rows[1:], register.entries, strict=True):
@@ -63,8 +72,9 @@ def test_xlsx_round_trip_with_real_dates_and_the_whole_timeline(database: Databa
         for heading, value in record.items():
             if kinds[heading] not in ("datetime", "number"):
                 assert isinstance(value, str) and value
-    aware_cell = workbook["Register"]["G2"]
-    assert aware_cell.is_date and "yy" in aware_cell.number_format
+    aware_column = [c.key for c in columns_in_use(register.entries)].index("aware_at") + 1
+    aware_cell = workbook["Register"].cell(row=2, column=aware_column)
+    assert aware_cell.is_date and aware_cell.number_format == "dd/mm/yyyy hh:mm"
     events = list(workbook["Timeline"].iter_rows(values_only=True))
     assert list(events[0]) == [c.heading for c in TIMELINE_COLUMNS]
     assert len(events) - 1 == len(register.timeline) == sum(e["timeline_events"] for e in register.entries)
@@ -72,14 +82,18 @@ def test_xlsx_round_trip_with_real_dates_and_the_whole_timeline(database: Databa
     assert {e[0] for e in events[1:]} == {e["ref"] for e in register.entries}
 
 
-def test_json_uses_keys_iso_times_and_null_for_unknown(database: Database, tmp_path: Path) -> None:
+def test_json_uses_keys_iso_times_null_for_unknown_and_words_for_not_applicable(
+    database: Database, tmp_path: Path
+) -> None:
     register = loaded(database)
     document = json.loads(export_register(register, "json", tmp_path / "r.json").read_text("utf-8"))
     assert [c["key"] for c in document["columns"]] == [c.key for c in COLUMNS]
     assert len(document["incidents"]) == 5 and len(document["timeline"]) == len(register.timeline)
     near_miss = next(i for i in document["incidents"] if i["near_miss"])
-    assert near_miss["decision"] is None and near_miss["ico_reported_at"] is None
-    late = next(i for i in document["incidents"] if i["late"])
+    assert near_miss["decision"] == near_miss["ico_reported_at"] == "not applicable"
+    assert near_miss["occurred_at"] is None  # not yet known
+    assert document["values"]["null"].startswith("not yet known")
+    late = next(i for i in document["incidents"] if i["late"] is True)
     assert late["hours_late"] == 18.0 and late["aware_at"] == "2026-11-19T08:00:00+00:00"
     assert document["all_chains_verified"] is True
 
@@ -96,7 +110,7 @@ def test_a_tampered_timeline_is_recorded_as_unverified(database: Database, tmp_p
     document = json.loads(export_register(register, "json", tmp_path / "r.json").read_text("utf-8"))
     assert document["all_chains_verified"] is False
     rows = list(load_workbook(export_register(register, "xlsx", tmp_path / "r.xlsx"))["Register"].values)
-    column = [c.key for c in COLUMNS].index("chain_verified")
+    column = [c.key for c in columns_in_use(register.entries)].index("chain_verified")
     assert rows[1][column] == "no"
 
 
@@ -130,7 +144,7 @@ def test_a_title_that_looks_like_a_formula_stays_text(database: Database, tmp_pa
         register = load_register(session, now=NOW)
     xlsx = export_register(register, "xlsx", tmp_path / "register.xlsx")
     sheet = load_workbook(xlsx)["Register"]
-    title_column = [c.key for c in COLUMNS].index("title") + 1
+    title_column = [c.key for c in columns_in_use(register.entries)].index("title") + 1
     cell = sheet.cell(row=2, column=title_column)
     assert cell.data_type == "s" and cell.value == hostile
     csv_path = export_register(register, "csv", tmp_path / "register.csv")

@@ -27,7 +27,13 @@ def values(**fields: str) -> dict:
             "others_told",
             "individuals_told_at",
             "individuals_told_how",
+            "staff_training",
+            "reasons_not_told",
         )
+    }
+    cause = fields.get("cause_category")
+    answers["cause_category"] = {
+        "value": {"type": "static_select", "selected_option": {"value": cause} if cause else None}
     }
     cyber = fields.get("cyber", "unknown")
     answers["cyber_incident"] = {"value": {"type": "radio_buttons", "selected_option": {"value": cyber}}}
@@ -40,7 +46,8 @@ def test_facts_are_recorded_and_posted_in_the_channel(harness: Harness) -> None:
     view_id, view = open_facts(harness, channel)
     submitted = values(
         likely_consequences="Phishing <attempts>", cyber="yes", individuals_told_at="23/11/2026 09:30",
-        individuals_told_how="Email to each customer",
+        individuals_told_how="Email to each customer", cause_category="phishing",
+        staff_training="Annual training, March 2026",
     )  # fmt: skip
     reply = harness.driver.view_submission(view, submitted, user=TEAM_USERS[0], view_id=view_id)
     assert reply.status == 200 and reply.body == ""
@@ -49,12 +56,13 @@ def test_facts_are_recorded_and_posted_in_the_channel(harness: Harness) -> None:
         assert stored is not None
         assert stored.likely_consequences == "Phishing <attempts>"
         assert stored.cyber_incident is True
+        assert stored.cause_category == "phishing" and stored.staff_training == "Annual training, March 2026"
         assert stored.individuals_told_at == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
         assert events_for(session, stored)[-1].kind == "facts"
     posted = harness.wait_for(
         lambda: [channel_message_text(m) for m in harness.slack.messages_in(channel) if "register facts" in
                  channel_message_text(m)], "the channel post")  # fmt: skip
-    assert "Phishing &lt;attempts&gt;" in posted[0]
+    assert "Phishing &lt;attempts&gt;" in posted[0] and "Cause: Phishing" in posted[0]
     # Opening again shows what is stored; submitting the same again records nothing new.
     view_id, view = open_facts(harness, channel)
     assert "Phishing <attempts>" in str(view["blocks"])

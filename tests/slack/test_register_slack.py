@@ -48,7 +48,7 @@ def test_register_goes_only_to_the_privacy_channel_as_a_valid_xlsx(make_harness:
     assert stored["channel"] == PRIVACY and stored["filename"] == "breach-register-2026-11-23-1200.xlsx"
     assert "Payroll" not in str(stored["initial_comment"])  # the comment shows in the channel: counts only
     workbook = load_workbook(io.BytesIO(stored["content"]), read_only=True)
-    assert workbook.sheetnames == ["Register", "Timeline"]
+    assert workbook.sheetnames == ["Read me", "Register", "Timeline", "Timeline integrity"]
     rows = list(workbook["Register"].iter_rows(values_only=True))
     assert len(rows) == 2 and incident.ref in rows[1] and "Payroll <sent> to the wrong person" in rows[1]
     assert not [m for m in harness.slack.messages if m["channel"] != PRIVACY and "register" in str(m["text"])]
@@ -111,3 +111,27 @@ def test_a_refused_upload_is_told_plainly_and_help_lists_the_new_commands(make_h
     for usage in ("/breach register", "/breach near-miss", "/breach action [planned:] TEXT", "/breach reported"):
         assert usage in shown
     assert "/breach aware-at" in shown
+
+
+def test_stats_posts_one_png_per_chart_to_the_privacy_channel_only(make_harness: Callable[..., Harness]) -> None:
+    harness = make_harness(BREACHBOT_PRIVACY_CHANNEL=PRIVACY)
+    incident = harness.report(title="Payroll sent to the wrong person")
+    refused = harness.driver.command("stats", user=OUTSIDER, channel=PRIVACY)
+    assert "Only the privacy team" in refused.json()["text"] and uploads(harness) == []
+    reply = harness.driver.command("stats", user=DPO, channel=incident.slack_channel_id)
+    assert reply.status == 200
+    confirmation = wait_for_ephemeral(harness, DPO, "Posted 5 charts")
+    assert "01 Dec 2025 to 23 Nov 2026" in confirmation
+    stored = list(harness.slack.files.values())
+    assert len(stored) == 5 and {f["channel"] for f in stored} == {PRIVACY}
+    assert all(f["content"].startswith(b"\x89PNG") for f in stored)
+    # Counts only: the comment and file names hold no incident's title or reference.
+    assert "Payroll" not in str(stored[0]["initial_comment"]) and incident.ref not in str(stored[0]["initial_comment"])
+    assert "1 breach, 0 near misses; 0 of 0 ICO reports within the deadline" in str(stored[0]["initial_comment"])
+
+
+def test_stats_with_a_date_that_is_not_one_says_how_to_write_it(make_harness: Callable[..., Harness]) -> None:
+    harness = make_harness(BREACHBOT_PRIVACY_CHANNEL=PRIVACY)
+    harness.driver.command("stats not-a-date", user=DPO, channel=PRIVACY)
+    assert "is not a date" in wait_for_ephemeral(harness, DPO, "not a date")
+    assert uploads(harness) == []

@@ -21,7 +21,14 @@ from bot.slack.middleware.errors import after_ack_errors
 from bot.slack.replies import notice_view, user_of
 from bot.slack.subcommands import subcommand
 from bot.slack.views import forms
-from bot.slack.views.facts import CALLBACK_ID, TEXT_FIELDS, describe_changes, facts_modal
+from bot.slack.views.facts import (
+    CALLBACK_ID,
+    CAUSE_BLOCK,
+    REGISTER_TEXT_FIELDS,
+    TEXT_FIELDS,
+    describe_changes,
+    facts_modal,
+)
 from bot.slack.views.text import escape, mention
 from bot.slack.views.triage import loading_modal
 
@@ -53,7 +60,10 @@ def facts_command(ctx: BotContext, ack: Ack, command: dict[str, Any], rest: str)
 
 
 def read_changes(ctx: BotContext, view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    changes: dict[str, Any] = {key: forms.text(view, key) or None for key, _, _ in TEXT_FIELDS}
+    changes: dict[str, Any] = {
+        key: forms.text(view, key) or None for key, _, _ in (*TEXT_FIELDS, *REGISTER_TEXT_FIELDS)
+    }
+    changes["cause_category"] = forms.selected_one(view, CAUSE_BLOCK) or None
     cyber = forms.selected_one(view, "cyber_incident")
     changes["cyber_incident"] = {"yes": True, "no": False}.get(cyber)
     errors: dict[str, str] = {}

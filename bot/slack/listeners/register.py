@@ -1,6 +1,7 @@
 """The register's Slack face: `/breach register` (privacy team) posts the register as an XLSX file to
-the privacy team's channel and nowhere else; `/breach near-miss` records a near miss through the report
-modal; `/breach action TEXT` records remedial action as it happens."""
+the privacy team's channel and nowhere else; `/breach stats` posts the board report's charts there (counts
+only); `/breach near-miss` records a near miss through the report modal; `/breach action TEXT` records
+remedial action as it happens."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 
+from bot.domain import register_stats
 from bot.errors import BreachbotError
 from bot.services import actions as action_service
 from bot.services.incidents import get_incident
 from bot.services.register import load_register
 from bot.services.register_export import export_register
+from bot.services.register_report import build_board_report, count
 from bot.slack.context import BotContext
 from bot.slack.listeners.open import open_report_modal
 from bot.slack.listeners.reporting import open_then_check
@@ -76,16 +79,71 @@ def export_to_privacy_channel(ctx: BotContext, *, user: str, privacy_channel: st
                 title=f"Breach register {now.astimezone(zone):%d %b %Y %H:%M}",
                 initial_comment=comment,
             )
-        except SlackApiError as problem:
-            error = str(problem.response.get("error") or "unknown_error")
-            raise BreachbotError(
-                f"Could not post the register to {channel_link(privacy_channel)} ({error}): invite the bot to that "
-                "channel and check the app has the files:write scope (`breachbot doctor`)."
-            ) from None
         except (SlackClientError, OSError) as problem:
-            log.warning("register upload failed: %s", problem)
-            raise BreachbotError("Could not reach Slack to post the register: try again shortly.") from None
+            raise _upload_failure(problem, privacy_channel, "the register") from None
     return f"Posted {name} to {channel_link(privacy_channel)}: {count} entries; {verified}."
+
+
+def _upload_failure(problem: Exception, privacy_channel: str, what: str) -> BreachbotError:
+    if isinstance(problem, SlackApiError):
+        error = str(problem.response.get("error") or "unknown_error")
+        return BreachbotError(
+            f"Could not post {what} to {channel_link(privacy_channel)} ({error}): invite the bot to that "
+            "channel and check the app has the files:write scope (`breachbot doctor`)."
+        )
+    log.warning("%s upload failed: %s", what, problem)
+    return BreachbotError(f"Could not reach Slack to post {what}: try again shortly.")
+
+
+def stats_to_privacy_channel(ctx: BotContext, *, user: str, privacy_channel: str, since_text: str) -> str:
+    """Post the board report's charts (counts only, no personal data) to the privacy channel."""
+    now, zone = ctx.now(), ctx.runtime.settings.zone
+    today = now.astimezone(zone).date()
+    try:
+        since = register_stats.parse_day(since_text, "The start date") if since_text else None
+    except register_stats.DayInputError as problem:
+        raise BreachbotError(f"{problem}. Try `/breach stats 2026-01-01`, or `/breach stats` for 12 months.") from None
+    since = since or register_stats.default_since(today)
+    if since > today:
+        raise BreachbotError("The start date is in the future: give a day on or before today.")
+    with ctx.runtime.database.unit_of_work() as session:
+        report = build_board_report(session, since=since, until=today + timedelta(days=1), zone=zone, now=now)
+    figures = report.figures
+    period = f"{since:%d %b %Y} to {today:%d %b %Y}"
+    comment = (
+        f"Breach register charts, {period}, asked for by {mention(user)}: "
+        f"{count(figures.breaches, 'breach', 'breaches')}, "
+        f"{count(figures.near_misses, 'near miss', 'near misses')}; {figures.on_time} of "
+        f"{count(figures.reported, 'ICO report', 'ICO reports')} within the deadline."
+    )
+    with tempfile.TemporaryDirectory(prefix="breachbot-stats-") as scratch:
+        uploads = []
+        for chart in report.charts:
+            path = Path(scratch) / f"{chart.key}-{today:%Y-%m-%d}.png"
+            path.write_bytes(chart.png)
+            uploads.append({"file": str(path), "filename": path.name, "title": chart.title})
+        try:
+            ctx.calls.client.files_upload_v2(channel=privacy_channel, file_uploads=uploads, initial_comment=comment)
+        except (SlackClientError, OSError) as problem:
+            raise _upload_failure(problem, privacy_channel, "the charts") from None
+    return f"Posted {len(uploads)} charts for {period} to {channel_link(privacy_channel)}."
+
+
+@subcommand(
+    "stats",
+    "/breach stats [since]",
+    "post the register's charts (counts only) to the privacy team's channel; since e.g. 2026-01-01",
+    team_only=True,
+)
+def stats_command(ctx: BotContext, ack: Ack, command: dict[str, Any], rest: str) -> None:
+    user = str(command.get("user_id") or "")
+    require_team(ctx, user, "post the register's charts")
+    privacy = ctx.runtime.settings.privacy_channel
+    if not privacy:
+        ack(text=NO_PRIVACY_CHANNEL.replace("the register", "the charts"), response_type="ephemeral")
+        return
+    ack(text=f"Drawing the register's charts for {channel_link(privacy)}…", response_type="ephemeral")
+    tell(ctx, command, stats_to_privacy_channel(ctx, user=user, privacy_channel=privacy, since_text=rest.strip()))
 
 
 @subcommand(

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.causes import causes, get_cause
 from bot.domain.clock import format_local
 from bot.slack.views.text import context, plain
 from bot.store.models import Incident
@@ -14,7 +15,7 @@ from bot.store.models import Incident
 CALLBACK_ID = "register_facts"
 TEXT_FIELDS = (
     ("likely_consequences", "Likely consequences for the people affected", "e.g. phishing attempts, fraud, distress"),
-    ("staff_involved", "Was a member of staff involved? Their training?", "The ICO form asks about both."),
+    ("staff_involved", "Was a member of staff involved?", "Who was involved and how. The ICO form asks."),
     ("others_told", "Who else has been told?", "Police, other regulators, insurers; any media coverage."),
     ("individuals_told_how", "How were the people affected told?", "e.g. email to each person, letter, website"),
     (
@@ -40,6 +41,36 @@ TEXT_FIELDS = (
 )
 CONTRACT_HOURS_HINT = "Processor: hours from awareness your contract gives to tell the controller (Art 28(3)(f))."
 CYBER_OPTIONS = (("yes", "Yes"), ("no", "No"), ("unknown", "Not known yet"))
+# Further register columns (issue 12): training beside staff involvement; why people were not told.
+REGISTER_TEXT_FIELDS = (
+    ("staff_training", "Their data protection training?", "What training the staff involved had, and when."),
+    ("reasons_not_told", "Why were the people affected not told?", "Only if they were not: the register keeps it."),
+)
+CAUSE_BLOCK = "cause_category"
+
+
+def _cause_select(current: str | None) -> dict[str, Any]:
+    """The cause in the ICO's incident types, grouped as the ICO groups them (rules/causes.toml)."""
+    groups = []
+    for group in ("non-cyber", "cyber"):
+        options = [{"text": plain(c.label, 75), "value": c.key} for c in causes().values() if c.group == group]
+        groups.append({"label": plain(group.capitalize(), 75), "options": options})
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": plain("Choose the ICO's incident type"),
+        "option_groups": groups,
+    }
+    if current in causes():
+        element["initial_option"] = {"text": plain(get_cause(current).label, 75), "value": current}
+    return {
+        "type": "input",
+        "block_id": CAUSE_BLOCK,
+        "optional": True,
+        "label": plain("What caused it?"),
+        "hint": plain("The incident types the ICO publishes its breach figures in."),
+        "element": element,
+    }
 
 
 def _text_input(block_id: str, label: str, hint: str, value: str | None) -> dict[str, Any]:
@@ -65,7 +96,10 @@ def facts_modal(incident: Incident, zone: ZoneInfo) -> dict[str, Any]:
             f"*{incident.ref}*: these facts go into the ICO report and the breach register. Leave blank what "
             "is not known yet; drafts show it as not yet known."
         ),
-        *[_text_input(key, label, hint, getattr(incident, key)) for key, label, hint in TEXT_FIELDS[:3]],
+        _cause_select(incident.cause_category),
+        *[_text_input(key, label, hint, getattr(incident, key)) for key, label, hint in TEXT_FIELDS[:2]],
+        *[_text_input(key, label, hint, getattr(incident, key)) for key, label, hint in REGISTER_TEXT_FIELDS[:1]],
+        _text_input(*TEXT_FIELDS[2][:3], incident.others_told),
         {
             "type": "input",
             "block_id": "cyber_incident",
@@ -92,6 +126,7 @@ def facts_modal(incident: Incident, zone: ZoneInfo) -> dict[str, Any]:
         },
         _text_input(*TEXT_FIELDS[3][:3], incident.individuals_told_how),
         *[_text_input(key, label, hint, getattr(incident, key)) for key, label, hint in TEXT_FIELDS[4:]],
+        _text_input(*REGISTER_TEXT_FIELDS[1][:3], incident.reasons_not_told),
     ]
     if incident.is_processor:
         hours = str(incident.contract_hours) if incident.contract_hours else None
@@ -122,7 +157,8 @@ def facts_modal(incident: Incident, zone: ZoneInfo) -> dict[str, Any]:
 
 
 def describe_changes(changes: dict[str, Any], zone: ZoneInfo) -> list[str]:
-    labels = {key: label for key, label, _ in TEXT_FIELDS} | {
+    labels = {key: label for key, label, _ in (*TEXT_FIELDS, *REGISTER_TEXT_FIELDS)} | {
+        "cause_category": "Cause",
         "cyber_incident": "Cyber incident",
         "individuals_told_at": "People affected told",
         "contract_hours": "Contractual deadline to tell the controller (hours)",
@@ -133,5 +169,7 @@ def describe_changes(changes: dict[str, Any], zone: ZoneInfo) -> list[str]:
             value = "yes" if value else "no"
         elif isinstance(value, datetime):
             value = format_local(value, zone)
+        elif key == "cause_category":
+            value = get_cause(value).label
         shown.append(f"{labels[key]}: {value}")
     return shown

@@ -77,6 +77,11 @@ class Incident(Base):
     eu_countries: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     eu_basis: Mapped[str | None] = mapped_column(Text)
     eu_reports: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # The register's own columns (issue 12): the ICO's incident-trend category, staff training, and why the
+    # people affected were not told, kept apart from the reasons for not notifying the ICO.
+    cause_category: Mapped[str | None] = mapped_column(String(60))
+    staff_training: Mapped[str | None] = mapped_column(Text)
+    reasons_not_told: Mapped[str | None] = mapped_column(Text)
     # Where the incident lives in Slack: its private channel and the pinned summary message.
     slack_channel_id: Mapped[str | None] = mapped_column(String(40))
     slack_summary_ts: Mapped[str | None] = mapped_column(String(40))

@@ -40,7 +40,23 @@ class RemedialAction(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     planned: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was done, for the register
     recorded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     # When it was done (or is due), as the person said; None: at the moment it was recorded.
     happened_at: Mapped[datetime | None]
+
+
+class AdviceReceived(Base):
+    """Advice the organisation received about a breach (from its DPO, lawyers, the ICO's helpline, police):
+    the ICO audit toolkit expects the register to hold who gave it, when, and what it was. Never edited."""
+
+    __tablename__ = "advice_received"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    adviser: Mapped[str] = mapped_column(String(200))
+    given_at: Mapped[datetime]
+    advice: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
