@@ -22,7 +22,8 @@ from bot.services import actions as action_service
 from bot.services.incidents import get_incident
 from bot.services.register import load_register
 from bot.services.register_export import export_register
-from bot.services.register_report import build_board_report, count
+from bot.services.register_report import build_board_report
+from bot.services.register_report import count as counted
 from bot.slack.context import BotContext
 from bot.slack.listeners.open import open_report_modal
 from bot.slack.listeners.reporting import open_then_check
@@ -112,9 +113,9 @@ def stats_to_privacy_channel(ctx: BotContext, *, user: str, privacy_channel: str
     period = f"{since:%d %b %Y} to {today:%d %b %Y}"
     comment = (
         f"Breach register charts, {period}, asked for by {mention(user)}: "
-        f"{count(figures.breaches, 'breach', 'breaches')}, "
-        f"{count(figures.near_misses, 'near miss', 'near misses')}; {figures.on_time} of "
-        f"{count(figures.reported, 'ICO report', 'ICO reports')} within the deadline."
+        f"{counted(figures.breaches, 'breach', 'breaches')}, "
+        f"{counted(figures.near_misses, 'near miss', 'near misses')}; {figures.on_time} of "
+        f"{counted(figures.reported, 'ICO report', 'ICO reports')} within the deadline."
     )
     with tempfile.TemporaryDirectory(prefix="breachbot-stats-") as scratch:
         uploads = []
