@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.incidents import TEXT_LIMIT, InvalidIncident, get_incident
@@ -51,3 +52,24 @@ def record_advice(
         after={"advice_id": row.id, "from": who, "given_at": given_at.isoformat(), "advice": what},
     )
     return row
+
+
+def record_advice_once(
+    session: Session, ref: str, *, adviser: str, given_at: datetime, advice: str, actor: str, now: datetime
+) -> bool:
+    """Record the advice unless the same advice (who, when, what) is already on the incident, as a retried or
+    double-clicked submission would make it; True when it was recorded."""
+    incident = get_incident(session, ref, lock=True)
+    who, what = _clean(adviser), _clean(advice)
+    seen = session.scalar(
+        select(AdviceReceived.id).where(
+            AdviceReceived.incident_id == incident.id,
+            AdviceReceived.adviser == who,
+            AdviceReceived.given_at == given_at,
+            AdviceReceived.advice == what,
+        )
+    )
+    if seen is not None:
+        return False
+    record_advice(session, ref, adviser=adviser, given_at=given_at, advice=advice, actor=actor, now=now)
+    return True

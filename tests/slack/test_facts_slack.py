@@ -29,6 +29,9 @@ def values(**fields: str) -> dict:
             "individuals_told_how",
             "staff_training",
             "reasons_not_told",
+            "advice_from",
+            "advice_at",
+            "advice_text",
         )
     }
     cause = fields.get("cause_category")
@@ -86,3 +89,28 @@ def test_a_bad_time_is_a_field_error_and_outsiders_are_refused(harness: Harness)
     assert forged.status == 200
     with harness.database.unit_of_work() as session:
         assert session.get(Incident, incident.id).likely_consequences is None  # type: ignore[union-attr]
+
+
+def test_advice_received_is_recorded_once_with_who_when_and_what(harness: Harness) -> None:
+    from sqlalchemy import select
+
+    from bot.store.models import AdviceReceived
+
+    incident = harness.report()
+    channel = incident.slack_channel_id
+    view_id, view = open_facts(harness, channel)
+    half = harness.driver.view_submission(view, values(advice_from="ICO helpline"), user=TEAM_USERS[0], view_id=view_id)
+    assert set(half.json()["errors"]) == {"advice_at", "advice_text"}
+    advice = values(advice_from="ICO helpline", advice_at="23/11/2026 09:00", advice_text="Report <now>")
+    assert harness.driver.view_submission(view, advice, user=TEAM_USERS[0], view_id=view_id).body == ""
+    # The same submission again (a retry or a double click) adds nothing.
+    harness.driver.view_submission(view, advice, user=TEAM_USERS[0], view_id=view_id)
+    with harness.database.unit_of_work() as session:
+        rows = list(session.scalars(select(AdviceReceived).where(AdviceReceived.incident_id == incident.id)))
+        assert [(r.adviser, r.given_at, r.advice) for r in rows] == [
+            ("ICO helpline", datetime(2026, 11, 23, 9, 0, tzinfo=UTC), "Report <now>")
+        ]
+    posted = harness.wait_for(
+        lambda: [channel_message_text(m) for m in harness.slack.messages_in(channel) if "Advice from" in
+                 channel_message_text(m)], "the channel post")  # fmt: skip
+    assert "Advice from ICO helpline" in posted[0] and "Report &lt;now&gt;" in posted[0]

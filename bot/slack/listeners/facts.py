@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 
 from bot.domain.timeparse import TimeInputError, parse_instant
 from bot.errors import BreachbotError
+from bot.services import advice as advice_service
 from bot.services import facts as facts_service
 from bot.services import processor as processor_service
 from bot.services.incidents import get_incident
@@ -22,6 +23,7 @@ from bot.slack.replies import notice_view, user_of
 from bot.slack.subcommands import subcommand
 from bot.slack.views import forms
 from bot.slack.views.facts import (
+    ADVICE_FIELDS,
     CALLBACK_ID,
     CAUSE_BLOCK,
     REGISTER_TEXT_FIELDS,
@@ -73,6 +75,20 @@ def read_changes(ctx: BotContext, view: dict[str, Any]) -> tuple[dict[str, Any],
             changes["individuals_told_at"] = parse_instant(told_at, zone=ctx.runtime.settings.zone, now=ctx.now())
         except TimeInputError as problem:
             errors["individuals_told_at"] = str(problem)[:150]
+    given = {block: forms.text(view, block) for block, *_ in ADVICE_FIELDS}
+    adviser, advice_at, advice = given.values()
+    if any(given.values()):
+        missing = [block for block, value in given.items() if not value]
+        for block in missing:
+            errors[block] = "Advice needs who gave it, when and what it was."
+        if advice_at:
+            try:
+                given_at = parse_instant(advice_at, zone=ctx.runtime.settings.zone, now=ctx.now())
+            except TimeInputError as problem:
+                errors["advice_at"] = str(problem)[:150]
+            else:
+                if not missing:
+                    changes["advice"] = (adviser, given_at, advice)
     hours = forms.text(view, "contract_hours")
     if hours:
         if hours.isdigit() and int(hours) > 0:
@@ -99,6 +115,7 @@ def register(app: App, ctx: BotContext) -> None:
             # A refusal leaves the unit of work by its exception, so nothing of the submission is kept.
             with ctx.runtime.database.unit_of_work() as session:
                 before = get_incident(session, ref)
+                advice = changes.pop("advice", None)
                 changed = {k: v for k, v in changes.items() if v is not None and getattr(before, k) != v}
                 hours = changed.pop("contract_hours", None)
                 if changed:
@@ -106,6 +123,10 @@ def register(app: App, ctx: BotContext) -> None:
                 if hours is not None:
                     processor_service.set_contract_hours(session, ref, hours, actor=user, now=ctx.now())
                     changed["contract_hours"] = hours
+                if advice is not None and advice_service.record_advice_once(
+                    session, ref, adviser=advice[0], given_at=advice[1], advice=advice[2], actor=user, now=ctx.now()
+                ):
+                    changed["advice"] = advice
         except BreachbotError as problem:
             ack(response_action="errors", errors={"likely_consequences": str(problem)[:150]})
             return

@@ -47,6 +47,12 @@ REGISTER_TEXT_FIELDS = (
     ("reasons_not_told", "Why were the people affected not told?", "Only if they were not: the register keeps it."),
 )
 CAUSE_BLOCK = "cause_category"
+# Advice received is a list, not a fact: each save with these filled adds one piece of advice to the register.
+ADVICE_FIELDS = (
+    ("advice_from", "Advice received: from whom?", "e.g. our DPO, our lawyers, the ICO helpline", False),
+    ("advice_at", "When was it given?", "UK time unless you add GMT, BST or an offset, e.g. 24/11/2026 10:30", False),
+    ("advice_text", "What was the advice?", "The register keeps who advised what, and when (ICO audit toolkit).", True),
+)
 
 
 def _cause_select(current: str | None) -> dict[str, Any]:
@@ -84,6 +90,22 @@ def _text_input(block_id: str, label: str, hint: str, value: str | None) -> dict
         "label": plain(label, 150),
         "hint": plain(hint, 150),
         "element": element,
+    }
+
+
+def _advice_input(block_id: str, label: str, hint: str, multiline: bool) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": plain(label, 150),
+        "hint": plain(hint, 150),
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "multiline": multiline,
+            "max_length": 3000 if multiline else 200,
+        },
     }
 
 
@@ -127,6 +149,7 @@ def facts_modal(incident: Incident, zone: ZoneInfo) -> dict[str, Any]:
         _text_input(*TEXT_FIELDS[3][:3], incident.individuals_told_how),
         *[_text_input(key, label, hint, getattr(incident, key)) for key, label, hint in TEXT_FIELDS[4:]],
         _text_input(*REGISTER_TEXT_FIELDS[1][:3], incident.reasons_not_told),
+        *[_advice_input(block, label, hint, multiline) for block, label, hint, multiline in ADVICE_FIELDS],
     ]
     if incident.is_processor:
         hours = str(incident.contract_hours) if incident.contract_hours else None
@@ -171,5 +194,9 @@ def describe_changes(changes: dict[str, Any], zone: ZoneInfo) -> list[str]:
             value = format_local(value, zone)
         elif key == "cause_category":
             value = get_cause(value).label
+        elif key == "advice":
+            adviser, given_at, advice = value
+            shown.append(f"Advice from {adviser} ({format_local(given_at, zone)}): {advice}")
+            continue
         shown.append(f"{labels[key]}: {value}")
     return shown
