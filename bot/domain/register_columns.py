@@ -84,6 +84,7 @@ class Column:
     meaning: str = ""
     source: str = ""
     value: Callable[[Row], Any] | None = None  # None for rows that are not incidents (the timeline)
+    blank_when_none: bool = False  # a spreadsheet leaves it empty, where None means "nothing", not "not known"
 
 
 SEVERITY_BANDS: Final = {"low": "Low", "medium": "Medium", "high": "High", "very_high": "Very high"}
@@ -831,8 +832,16 @@ TIMELINE_COLUMNS: Final[tuple[Column, ...]] = (
     Column("actor", "Who", "text", "Who did it (a Slack user ID, or cli: and the user)"),
     Column("kind", "Kind", "text", "The kind of event"),
     Column("summary", "What happened", "text", "The event in words"),
-    Column("before", "Before", "text", "The values before a change"),
-    Column("after", "After", "text", "The values after a change"),
+    Column(
+        "before",
+        "Before",
+        "text",
+        "The values before a change (empty: the event changed no values)",
+        blank_when_none=True,
+    ),
+    Column(
+        "after", "After", "text", "The values after a change (empty: the event changed no values)", blank_when_none=True
+    ),
     Column("hash", "Hash", "text", "The event's hash, which covers its content and the previous hash"),
 )
 

@@ -197,8 +197,8 @@ def _lines(value: str, width: float) -> int:
 
 
 def row_height(cells: Sequence[Any], widths: Sequence[float]) -> float | None:
-    """A row height that shows every wrapped line (spreadsheets do not all grow rows on opening a file
-    written in streaming mode); None for a one-line row, which keeps the default."""
+    """A row height that shows every wrapped line (spreadsheets do not all grow a row to fit its text when
+    they open a file); None for a one-line row, which keeps the default."""
     most = 1
     for value, width in zip(cells, widths, strict=True):
         if type(value) is str and (len(value) > width - 2 or "\n" in value):
@@ -245,7 +245,10 @@ def table_sheet(
     sheet = workbook.add_worksheet(title)
     kinds = [c.kind for c in columns]
     # Cells are made first so the widths and row heights can fit them.
-    cells = [[_cell(row[c.key], c.kind) for c in columns] for row in rows]
+    cells = [
+        [None if c.blank_when_none and row[c.key] is None else _cell(row[c.key], c.kind) for c in columns]
+        for row in rows
+    ]
     widths = [_width(c.heading, c.kind, [r[i] for r in cells]) for i, c in enumerate(columns)]
     for number, (width, kind) in enumerate(zip(widths, kinds, strict=True)):
         sheet.set_column(number, number, width, formats.for_kind(kind))
@@ -267,6 +270,8 @@ def table_sheet(
             sheet.set_row(row_number, height)
         for column_number, value in enumerate(row):
             write, cell_format = writers[column_number]
+            if value is None:  # a column that leaves "nothing" empty
+                continue
             if type(value) is str:
                 sheet.write_string(row_number, column_number, value, formats.text)
             else:
