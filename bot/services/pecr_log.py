@@ -36,6 +36,11 @@ class PecrLog:
     provider: str | None
     generated_at: datetime
     entries: list[dict[str, Any]]
+    complete: bool = True  # False while the month is still running
+
+    @property
+    def so_far(self) -> str:
+        return "" if self.complete else f" (so far: {self.month_name} is not over yet)"
 
     @property
     def nil_return(self) -> bool:
@@ -49,10 +54,11 @@ class PecrLog:
         who = self.provider or "[NOT YET KNOWN: the provider's name; set it with `breachbot org set --name`]"
         if self.nil_return:
             return (
-                f"Nil return: {who} had no personal data breaches under PECR reg 5A in {self.month_name} "
-                "(the breach log, reg 5A(8))."
+                f"Nil return: {who} had no personal data breaches under PECR reg 5A in {self.month_name}"
+                f"{self.so_far} (the breach log, reg 5A(8))."
             )
-        return f"PECR breach log (reg 5A(8)) of {who} for {self.month_name}: {len(self.entries)} breach(es)."
+        count = f"{len(self.entries)} breach" + ("" if len(self.entries) == 1 else "es")
+        return f"PECR breach log (reg 5A(8)) of {who} for {self.month_name}: {count}{self.so_far}."
 
 
 def parse_month(text: str) -> date:
@@ -73,7 +79,9 @@ def load_pecr_log(session: Session, month: date, *, zone: ZoneInfo, now: datetim
     entries = [
         e for e in register.entries if start <= e["aware_at"] < end and e["regime_pecr_decision"] is not NOT_APPLICABLE
     ]
-    return PecrLog(month=month, provider=get_profile(session).name, generated_at=now, entries=entries)
+    return PecrLog(
+        month=month, provider=get_profile(session).name, generated_at=now, entries=entries, complete=end <= now
+    )
 
 
 def _document(log: PecrLog) -> dict[str, Any]:

@@ -38,6 +38,7 @@ def test_a_month_without_pecr_breaches_is_a_nil_return_in_every_format(database:
         november = load_pecr_log(session, date(2026, 11, 1), zone=LONDON, now=NOW)
     assert [e["title"] for e in october.entries] == ["October's PECR breach"]
     assert november.nil_return  # a near miss and a UK GDPR breach are not PECR breaches
+    assert "so far: November 2026 is not over yet" in november.statement()  # NOW is 23 November
     assert september.nil_return and "Nil return" in september.statement() and "September 2026" in september.statement()
     document = json.loads(export_pecr_log(september, tmp_path / "log.json").read_text("utf-8"))
     assert document["nil_return"] is True and document["breaches"] == [] and document["month"] == "2026-09"
@@ -55,7 +56,7 @@ def test_the_log_holds_each_breach_with_its_facts_effects_and_remedial_action(
     act(database, ref, "Closed the exposed API endpoint")
     with database.unit_of_work() as session:
         log = load_pecr_log(session, date(2026, 11, 1), zone=LONDON, now=NOW)
-    assert not log.nil_return and "1 breach" in log.statement()
+    assert not log.nil_return and ": 1 breach (so far" in log.statement()
     rows = list(load_workbook(export_pecr_log(log, tmp_path / "log.xlsx"))["PECR breach log"].values)
     assert list(rows[0]) == [c.heading for c in PECR_LOG_COLUMNS]
     record = dict(zip(rows[0], rows[1], strict=True))
