@@ -46,6 +46,22 @@ def _figure(title: str) -> tuple[Figure, Any]:
     return figure, axes
 
 
+def _counts_from_zero(axes: Any, *, horizontal: bool = False, empty: str | None = None) -> None:
+    """A count axis starts at 0 and shows whole numbers, even with nothing to count (matplotlib would centre
+    an empty axis on 0, with negative counts); an empty chart says why it is empty."""
+    if horizontal:
+        axes.set_xlim(left=0, right=max(axes.get_xlim()[1], 1))
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        axes.set_ylim(bottom=0, top=max(axes.get_ylim()[1], 1))
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if empty:
+        axes.text(
+            0.5, 0.5, empty, transform=axes.transAxes, ha="center", color="#555555",
+            bbox={"facecolor": "white", "edgecolor": "none"},
+        )  # fmt: skip
+
+
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
@@ -72,12 +88,10 @@ def breaches_by_month(figures: stats.BoardFigures) -> Chart:
         )
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     _month_ticks(axes, labels)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    _counts_from_zero(axes, empty=None if figures.breaches else "No breaches in this period")
     axes.set_ylabel("Breaches")
     if figures.breaches:
         axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4, fontsize=9)
-    else:
-        axes.text(0.5, 0.5, "No breaches in this period", transform=axes.transAxes, ha="center", color="#555555")
     return Chart("breaches-by-month", "Breaches each month, by outcome", _png(figure))
 
 
@@ -136,7 +150,8 @@ def time_to_act(figures: stats.BoardFigures) -> Chart:
         fontsize=9,
     )
     axes.set_xticks(range(len(labels)), labels)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    timed = figures.hours_to_triage or figures.hours_to_report
+    _counts_from_zero(axes, empty=None if timed else "No breach triaged or reported in this period")
     axes.set_xlabel("Time from becoming aware")
     axes.set_ylabel("Breaches")
     axes.legend(frameon=False, loc="upper right")
@@ -158,12 +173,10 @@ def causes(figures: stats.BoardFigures) -> Chart:
     bars = axes.barh(range(len(names)), counts, color=colours)
     axes.bar_label(bars, fontsize=8, padding=2)
     axes.set_yticks(range(len(names)), names)
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _counts_from_zero(axes, horizontal=True, empty=None if rows else "No breaches in this period")
     axes.yaxis.grid(False)
     axes.xaxis.grid(True, color="#dddddd")
     axes.set_xlabel("Breaches")
-    if not rows:
-        axes.text(0.5, 0.5, "No breaches in this period", transform=axes.transAxes, ha="center", color="#555555")
     return Chart("causes", "Causes of breaches (the ICO's incident types)", _png(figure))
 
 
@@ -174,7 +187,7 @@ def near_misses(figures: stats.BoardFigures) -> Chart:
     bars = axes.bar(range(len(labels)), counts, color=NEAR_MISS_COLOUR, width=0.7)
     axes.bar_label(bars, labels=[str(c) if c else "" for c in counts], fontsize=8, padding=2)
     _month_ticks(axes, labels)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    _counts_from_zero(axes, empty=None if figures.near_misses else "No near misses in this period")
     axes.set_ylabel("Near misses")
     return Chart("near-misses", "Near misses each month", _png(figure))
 
