@@ -289,9 +289,15 @@ def _regime_late(regime: Regime) -> Callable[[Row], Any]:
     return read
 
 
+def _column_regimes() -> list[Regime]:
+    """The regimes that get their own four columns: each regime of the table, but not one clock per foreign
+    authority (those are listed together in one column, so the register does not grow four per country)."""
+    return [regime for regime in regimes().values() if not getattr(regime, "authority", None)]
+
+
 def _regime_columns() -> tuple[Column, ...]:
     columns: list[Column] = []
-    for regime in regimes().values():
+    for regime in _column_regimes():
         name = regime.label
         rule = f"rules/regimes.toml [{regime.key}]: {regime.source}"
         columns += [
@@ -896,11 +902,11 @@ def columns_in_use(entries: Sequence[dict[str, Any]]) -> tuple[Column, ...]:
     (JSON keeps every column, so scripts see the same keys whatever the data.)"""
     unused = {
         regime.key
-        for regime in regimes().values()
+        for regime in _column_regimes()
         if all(entry[f"regime_{regime.key}_decision"] is NOT_APPLICABLE for entry in entries)
     }
     return tuple(c for c in COLUMNS if not (c.key.startswith("regime_") and _regime_of(c.key) in unused))
 
 
 def _regime_of(key: str) -> str:
-    return next(r for r in regimes() if key.startswith(f"regime_{r}_"))
+    return next(r.key for r in _column_regimes() if key.startswith(f"regime_{r.key}_"))
