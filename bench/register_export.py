@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
-from bot.domain.chain import GENESIS, event_hash
+from bot.domain.chain import GENESIS, KEYED, incident_seal, keyed_event_hash
 from bot.services.assessments import compute
 from bot.services.register import load_register
 from bot.services.register_export import export_register
@@ -35,6 +35,7 @@ from bot.services.register_report import build_board_report, write_board_report
 from bot.services.timeline import jsonable
 from bot.store import migrate
 from bot.store.models import AdviceReceived, Assessment, Incident, Override, RemedialAction, TimelineEvent
+from bot.store.sealing import session_key
 from bot.store.session import Database, dispose_engine
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -61,20 +62,22 @@ ANSWERS = [
 ]
 
 
-def _chain(ref: str, incident_id: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Hash the events as append_event would, so the export's verification finds them intact."""
+def _chain(key: bytes, ref: str, incident_id: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Hash the events as append_event would (keyed), so the export's verification finds them intact."""
     previous = GENESIS
     rows = []
     for seq, event in enumerate(events, 1):
-        row = {"incident_id": incident_id, "seq": seq, "prev_hash": previous, **event}
+        row = {"incident_id": incident_id, "seq": seq, "prev_hash": previous, "hash_scheme": KEYED, **event}
         content = {k: row[k] for k in ("seq", "at", "actor", "kind", "summary", "before", "after")}
-        row["hash"] = event_hash(previous, {"incident": ref, **content})
+        row["hash"] = keyed_event_hash(key, previous, {"incident": ref, **content})
         previous = row["hash"]
         rows.append(row)
     return rows
 
 
 def seed(database: Database, count: int) -> None:
+    with database.unit_of_work() as session:
+        key = session_key(session)  # the key the register's check will use
     results = [(answers, compute(answers)[1].to_dict()) for answers in ANSWERS]
     incidents, assessments, overrides, actions, events = [], [], [], [], []
     for n in range(1, count + 1):
@@ -133,8 +136,11 @@ def seed(database: Database, count: int) -> None:
             event.setdefault("before", None)
             event.setdefault("after", None)
         incident["timeline_count"] = len(timeline)
-        chained = _chain(ref, n, timeline)
+        chained = _chain(key, ref, n, timeline)
         incident["timeline_head"] = chained[-1]["hash"]
+        incident["next_deadline_at"] = None
+        incident["is_processor"] = False
+        incident["seal"] = incident_seal(key, incident)
         incidents.append(incident)
         events.extend(chained)
         assessments.append(
