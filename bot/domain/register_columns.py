@@ -59,6 +59,18 @@ class Row:
         return NOT_APPLICABLE if self.no_breach and value is None else value
 
     @cached_property
+    def regime_results(self) -> dict[str, dict[str, Any]]:
+        """The triage's own result for each regime, where the engine gives one per regime."""
+        return {str(r.get("regime")): dict(r) for r in (self.facts.computed or {}).get("regimes") or ()}
+
+    def due(self, regime: Regime) -> datetime | None:
+        """The regime's deadline from awareness, worked out once per row."""
+        cache = self.__dict__.setdefault("_due", {})
+        if regime.key not in cache:
+            cache[regime.key] = deadline_for(regime.key, self.facts.aware_at).due_at
+        return cache[regime.key]
+
+    @cached_property
     def processor(self) -> bool:
         return self.facts.is_processor or "processor" in self.facts.regimes
 
@@ -204,11 +216,7 @@ def _hours(start: datetime | None, end: datetime | None) -> float | None:
 
 
 def _regime_result(row: Row, regime: Regime) -> dict[str, Any] | None:
-    """The triage's own result for this regime, where the engine gives one per regime."""
-    for result in (row.facts.computed or {}).get("regimes") or ():
-        if result.get("regime") == regime.key:
-            return dict(result)
-    return None
+    return row.regime_results.get(regime.key)
 
 
 def _regime_applies(row: Row, regime: Regime) -> bool:
@@ -255,7 +263,7 @@ def _regime_deadline(regime: Regime) -> Callable[[Row], Any]:
     def read(row: Row) -> Any:
         if not _regime_applies(row, regime) or regime.hours is None:
             return NOT_APPLICABLE
-        return deadline_for(regime.key, row.facts.aware_at).due_at
+        return row.due(regime)
 
     return read
 
@@ -276,7 +284,7 @@ def _regime_late(regime: Regime) -> Callable[[Row], Any]:
     def read(row: Row) -> Any:
         if not _regime_applies(row, regime) or regime.hours is None:
             return NOT_APPLICABLE
-        due = deadline_for(regime.key, row.facts.aware_at).due_at
+        due = row.due(regime)
         assert due is not None
         reported = _regime_reported_at(row, regime)
         if reported is not None:
