@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     privacy_channel: str | None = Field(None, validation_alias=_env("BREACHBOT_PRIVACY_CHANNEL"))
     log_level: str = Field("INFO", validation_alias=_env("BREACHBOT_LOG_LEVEL"))
     archive_on_close: bool = Field(False, validation_alias=_env("BREACHBOT_ARCHIVE_ON_CLOSE"))
+    # Hours without a status update before the incident lead is reminded; 0 turns the reminders off.
+    update_reminder_hours: float = Field(
+        4.0, ge=0, le=24 * 14, validation_alias=_env("BREACHBOT_UPDATE_REMINDER_HOURS")
+    )
+    timeline_reaction: str = Field("pushpin", validation_alias=_env("BREACHBOT_TIMELINE_REACTION"))
     # The key the timeline's hashes and the incident seals are made with; kept out of the database.
     timeline_key: str | None = Field(None, min_length=32, validation_alias=_env("BREACHBOT_TIMELINE_KEY"))
     timeline_key_file: Path | None = Field(None, validation_alias=_env("BREACHBOT_TIMELINE_KEY_FILE"))
@@ -62,6 +67,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return tuple(value)  # type: ignore[arg-type]
+
+    @field_validator("timeline_reaction")
+    @classmethod
+    def _reaction_name(cls, value: str) -> str:
+        name = value.strip().strip(":")
+        if not name or not all(c.isalnum() or c in "_+-'" for c in name):
+            raise ValueError("give an emoji's name as Slack spells it, e.g. pushpin (without colons)")
+        return name
 
     @field_validator("timezone")
     @classmethod

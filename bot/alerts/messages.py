@@ -10,9 +10,16 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.alert_plan import AlertContext, spec_for, urgency
 from bot.domain.clock import describe_duration, format_local, get_regime, require_aware
-from bot.slack.views.text import date_token, escape
+from bot.slack.views.text import date_token, escape, mention
 
-__all__ = ["SNOOZE_ACTION_ID", "AlertContext", "Message", "incident_channel_message", "privacy_channel_message"]
+__all__ = [
+    "SNOOZE_ACTION_ID",
+    "AlertContext",
+    "Message",
+    "incident_channel_message",
+    "privacy_channel_message",
+    "update_reminder_message",
+]
 
 SNOOZE_ACTION_ID = "alert_snooze"
 LONDON = ZoneInfo("Europe/London")
@@ -121,3 +128,21 @@ def _fallback(context: AlertContext, now: datetime, zone: ZoneInfo) -> str:
         f"{context.ref}: {context.spec.headline}. {get_regime(context.regime).label} deadline {due} "
         f"({time_left(context.deadline, now)}). Status: {context.status}."
     )
+
+
+def update_reminder_message(context: AlertContext, *, now: datetime, zone: ZoneInfo = LONDON) -> Message:
+    """To the incident channel only, mentioning the lead: a nudge to post what people need to know."""
+    since = (
+        f"the last status update was {date_token(context.last_update_at, zone)}"
+        if context.last_update_at
+        else "no status update has been posted yet"
+    )
+    who = (
+        f"{mention(context.lead)}, " if context.lead else "No incident lead is assigned (`/breach lead @someone`), so: "
+    )
+    text = (
+        f":speech_balloon: {who}{context.ref} needs a status update: {since}. Post what you know now, what you "
+        "are doing, what you need and when the next update comes: `/breach update`, or *Add update* on the "
+        "pinned summary."
+    )
+    return Message(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}])

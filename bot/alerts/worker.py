@@ -18,11 +18,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.alerts.messages import Message, incident_channel_message, privacy_channel_message
+from bot.alerts.messages import Message, incident_channel_message, privacy_channel_message, update_reminder_message
 from bot.config import Settings
-from bot.domain.alert_plan import retry_delay
+from bot.domain.alert_plan import UPDATE_REMINDER, retry_delay
 from bot.runtime import Runtime
 from bot.services import alert_delivery as delivery
+from bot.services import status_updates
 from bot.slack.client import SlackCallFailed
 from bot.store.session import Database, DatabaseUnavailable
 from bot.timesource import Clock
@@ -128,6 +129,10 @@ class Sweeper:
         stop = stop or threading.Event()
         with self.database.unit_of_work() as session:
             stats.planned = delivery.plan_missing(session, now=self.clock.now())
+        if self.settings.update_reminder_hours > 0:
+            every = timedelta(hours=self.settings.update_reminder_hours)
+            with self.database.unit_of_work() as session:
+                stats.planned += status_updates.plan_update_reminders(session, now=self.clock.now(), remind_after=every)
         while not stop.is_set():
             if stats.batches >= self.max_batches:
                 stats.more_due = True
@@ -221,6 +226,11 @@ class Sweeper:
 
     def _destinations(self, alert: delivery.Claimed, now: datetime) -> list[tuple[str, str, Message]]:
         zone = self.settings.zone
+        if alert.context.regime == UPDATE_REMINDER:
+            # The lead's nudge belongs in the incident's channel only: the privacy channel tracks clocks.
+            if alert.channel_id and not alert.channel_ts:
+                return [("channel", alert.channel_id, update_reminder_message(alert.context, now=now, zone=zone))]
+            return []
         wanted = []
         if alert.channel_id and not alert.channel_ts:
             wanted.append(("channel", alert.channel_id, incident_channel_message(alert.context, now=now, zone=zone)))

@@ -25,6 +25,10 @@ MAX_RETRY = timedelta(minutes=15)
 
 T = TypeVar("T")
 
+# Status-update reminders ride on the same planned-alert rows (claimed, sent and recorded exactly once
+# by the same sweeper) under this pseudo-regime, which is not a legal clock: it has no deadline.
+UPDATE_REMINDER = "status-update"
+
 
 @dataclass(frozen=True)
 class Urgency:
@@ -64,6 +68,8 @@ class AlertContext:
     aware_at: datetime
     other_deadlines: tuple[tuple[str, datetime], ...] = ()  # (regime, deadline) of its other running clocks
     missed: tuple[dict[str, Any], ...] = ()  # [{"regime", "kind", "due_at"}] folded into this one
+    lead: str | None = None  # the incident lead's Slack id: update reminders mention them
+    last_update_at: datetime | None = None  # when the last status update was posted (update reminders)
 
     @property
     def spec(self) -> AlertSpec:
@@ -165,7 +171,19 @@ def _plan_with(regime_key: str, key: str) -> PlanRules:
     raise KeyError(f"no alert {key!r} in the plan for {regime_key}")
 
 
+UPDATE_REMINDER_SPEC = AlertSpec(
+    key="no-update",
+    headline="No status update for a while",
+    next_step="Post a short status update: `/breach update`, or *Add update* on the pinned summary.",
+    urgency="warning",
+    final=True,  # no "Remind me in 1 hour": posting an update is the way to quiet it
+    at_hours=None,
+)
+
+
 def spec_for(regime_key: str, key: str) -> AlertSpec:
+    if regime_key == UPDATE_REMINDER:
+        return UPDATE_REMINDER_SPEC
     rules = _plan_with(regime_key, key)
     return rules.repeat if key == rules.repeat.key else next(spec for spec in rules.alerts if spec.key == key)
 
@@ -215,7 +233,9 @@ def next_repeat(regime_key: str, aware_at: datetime, now: datetime, contract_hou
 
 def starts_repeats(regime_key: str, kind: str) -> bool:
     """Whether, once this alert is sent (or missed), the next repeating reminder must be scheduled:
-    true for the plan's last alert and for every repeat."""
+    true for the plan's last alert and for every repeat. Update reminders are re-planned by the sweeper."""
+    if regime_key == UPDATE_REMINDER:
+        return False
     rules = _plan_with(regime_key, kind)
     last = max(rules.alerts, key=lambda s: float("-inf") if s.at_hours is None else s.at_hours)
     return kind in (rules.repeat.key, last.key)
@@ -252,6 +272,12 @@ def snoozed_due(due_at: datetime, deadline: datetime | None) -> datetime:
     if deadline is not None:
         moved = min(moved, deadline - SNOOZE_MARGIN)
     return max(moved, require_aware(due_at))
+
+
+def next_update_reminder(anchor: datetime, every: timedelta, now: datetime) -> datetime:
+    """When to remind the lead next: `every` after the anchor (the last update, the last reminder, or the
+    incident's opening); a reminder whose moment passed while nobody could send it comes once, now."""
+    return max(require_aware(anchor) + every, require_aware(now))
 
 
 def retry_delay(attempts: int) -> timedelta:

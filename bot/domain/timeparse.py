@@ -52,10 +52,16 @@ def parse_instant(text: str, *, zone: str | tzinfo = "Europe/London", now: datet
     instant = parsed.astimezone(UTC)
     if instant.year < EARLIEST_YEAR:
         raise TimeInputError(f"{raw!r} is before {EARLIEST_YEAR}: check the year")
+    refuse_future(instant, now=now, zone=default_zone)
+    return instant
+
+
+def refuse_future(instant: datetime, *, now: datetime | None, zone: tzinfo) -> None:
+    """One message for a future time however it was given (typed, or picked in Slack's datetimepicker)."""
     current = (now or datetime.now(UTC)).astimezone(UTC)
     if instant > current:
-        raise TimeInputError(f"{raw!r} is in the future: awareness and occurrence times must already have happened")
-    return instant
+        shown = instant.astimezone(zone).strftime("%a %d %b %Y, %H:%M %Z")
+        raise TimeInputError(f"{shown} is in the future: times recorded here must already have happened")
 
 
 def _parse_iso(raw: str) -> datetime:
@@ -142,4 +148,4 @@ def to_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-__all__ = ["TimeInputError", "load_zone", "parse_instant", "timedelta", "to_utc", "utc_now"]
+__all__ = ["TimeInputError", "load_zone", "parse_instant", "refuse_future", "timedelta", "to_utc", "utc_now"]

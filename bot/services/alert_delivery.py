@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.domain.alert_plan import (
+    UPDATE_REMINDER,
     AlertContext,
     deadline_of,
     most_urgent,
@@ -33,6 +34,7 @@ from bot.domain.alert_plan import (
 )
 from bot.domain.clock import get_regime
 from bot.services.alerts import plan_for_incident
+from bot.services.status_updates import last_update_at
 from bot.services.timeline import append_event
 from bot.store.models import AlertPlan, AlertState, Incident, PlannedAlert, Status, SweeperHeartbeat
 from bot.store.models.alerts import LIVE_STATES, is_live
@@ -117,6 +119,22 @@ def _context(row: PlannedAlert, incident: Incident, plan: AlertPlan, missed: lis
     )
 
 
+def _reminder_context(session: Session, row: PlannedAlert, incident: Incident) -> AlertContext:
+    return AlertContext(
+        alert_id=row.id,
+        ref=incident.ref,
+        title=incident.title,
+        status=incident.status,
+        regime=row.regime,
+        kind=row.kind,
+        due_at=row.due_at,
+        deadline=None,
+        aware_at=incident.aware_at,
+        lead=incident.lead_user_id,
+        last_update_at=last_update_at(session, incident.id),
+    )
+
+
 def claim_due(session: Session, *, worker_id: str, now: datetime, lease: timedelta, limit: int) -> ClaimResult:
     """Claim up to `limit` incidents' worth of due alerts: per incident the most urgent one, with the
     others marked missed (the catch-up rule). The caller commits; then the claims are the caller's."""
@@ -166,6 +184,19 @@ def claim_due(session: Session, *, worker_id: str, now: datetime, lease: timedel
         if incident.status == Status.CLOSED.value:
             closed_ids.append(incident_id)
             continue
+        if any(r.state == AlertState.CLAIMED.value and r.next_attempt_at > now for r in due):
+            continue  # another sweeper is sending this incident's alert: decide after it has finished
+        # Update reminders are not a clock's alerts: never stale by plan, never folded in by the catch-up rule.
+        reminders = [r for r in due if r.regime == UPDATE_REMINDER]
+        due = [r for r in due if r.regime != UPDATE_REMINDER]
+        if reminders:
+            latest = max(reminders, key=lambda r: (r.due_at, r.id))
+            cancel_ids.extend(r.id for r in reminders if r is not latest)
+            if incident.slack_channel_id is None:
+                cancel_ids.append(latest.id)
+            elif latest.next_attempt_at <= now:
+                claim_rows.append(latest)
+                missed_notes[latest.id] = []
         stale = [
             r
             for r in due
@@ -179,8 +210,6 @@ def claim_due(session: Session, *, worker_id: str, now: datetime, lease: timedel
         due = [r for r in due if r not in stale]
         if not due or plan is None:
             continue
-        if any(r.state == AlertState.CLAIMED.value and r.next_attempt_at > now for r in due):
-            continue  # another sweeper is sending this incident's alert: decide after it has finished
         if incident.slack_channel_id is None and now - incident.created_at < CHANNEL_GRACE:
             continue
         chosen, missed = most_urgent(due, lambda r: urgency_order(spec_for(r.regime, r.kind), r.due_at))
@@ -227,9 +256,14 @@ def claim_due(session: Session, *, worker_id: str, now: datetime, lease: timedel
     for row in claim_rows:
         if row.id in claimed_ids:
             incident = incidents[row.incident_id]
+            context = (
+                _reminder_context(session, row, incident)
+                if row.regime == UPDATE_REMINDER
+                else _context(row, incident, plans[row.incident_id], missed_notes[row.id])
+            )
             result.alerts.append(
                 Claimed(
-                    context=_context(row, incident, plans[row.incident_id], missed_notes[row.id]),
+                    context=context,
                     incident_id=row.incident_id,
                     attempts=row.attempts + 1,
                     channel_id=incident.slack_channel_id,

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.alert_plan import (
+    UPDATE_REMINDER,
     PlannedTime,
     deadline_of,
     plan_alerts,
@@ -112,7 +113,11 @@ def replan(session: Session, incident: Incident, *, now: datetime) -> AlertPlan 
         return plan_for_incident(session, incident, now)
     session.execute(
         update(PlannedAlert)
-        .where(PlannedAlert.incident_id == incident.id, PlannedAlert.state.in_(LIVE_STATES))
+        .where(
+            PlannedAlert.incident_id == incident.id,
+            PlannedAlert.state.in_(LIVE_STATES),
+            PlannedAlert.regime != UPDATE_REMINDER,  # not a clock: awareness does not move it
+        )
         .values(state=AlertState.CANCELLED.value, claimed_by=None, last_error="re-planned")
     )
     plan.generation += 1

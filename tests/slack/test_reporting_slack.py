@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.services.timeline import events_for
 from bot.store.models import AlertPlan, Incident, PlannedAlert
 from bot.store.models.alerts import LIVE_STATES
+from tests.conftest import NOW
 from tests.slack.conftest import OUTSIDER, TEAM_USERS, Harness, channel_message_text
 
 DPO = TEAM_USERS[0]
@@ -84,8 +85,8 @@ def test_ico_button_opens_a_modal_whose_time_errors_are_field_errors(harness: Ha
     harness.driver.block_action("ico_reported", incident.ref, user=DPO, channel=incident.slack_channel_id)
     view_id = harness.wait_for(lambda: max(set(harness.slack.views) - before, default=None), "the ICO modal")
     view = harness.slack.views[view_id]
-    preset = next(b for b in view["blocks"] if b.get("block_id") == "reported_at")["element"]["initial_value"]
-    assert preset == "23/11/2026 12:00 GMT"  # now, typed with its zone
+    picker = next(b for b in view["blocks"] if b.get("block_id") == "reported_at_picker")["element"]
+    assert picker["type"] == "datetimepicker" and picker["initial_date_time"] == int(NOW.timestamp())  # now
 
     # `/breach reported BR-...` (as the alerts suggest) names the incident: it opens the same modal and
     # never stores the incident's own reference as the ICO's.

@@ -32,6 +32,7 @@ from bot.slack.views.facts import (
     facts_modal,
 )
 from bot.slack.views.text import escape, mention
+from bot.slack.views.times import TimeFieldError, read_time
 from bot.slack.views.triage import loading_modal
 
 DOING = "record register facts"
@@ -69,12 +70,13 @@ def read_changes(ctx: BotContext, view: dict[str, Any]) -> tuple[dict[str, Any],
     cyber = forms.selected_one(view, "cyber_incident")
     changes["cyber_incident"] = {"yes": True, "no": False}.get(cyber)
     errors: dict[str, str] = {}
-    told_at = forms.text(view, "individuals_told_at")
-    if told_at:
-        try:
-            changes["individuals_told_at"] = parse_instant(told_at, zone=ctx.runtime.settings.zone, now=ctx.now())
-        except TimeInputError as problem:
-            errors["individuals_told_at"] = str(problem)[:150]
+    try:
+        told_at = read_time(view, "individuals_told_at", zone=ctx.runtime.settings.zone, now=ctx.now(), required=False)
+    except TimeFieldError as problem:
+        errors[problem.block_id] = str(problem)[:150]
+    else:
+        if told_at is not None:
+            changes["individuals_told_at"] = told_at
     given = {block: forms.text(view, block) for block, *_ in ADVICE_FIELDS}
     adviser, advice_at, advice = given.values()
     if any(given.values()):

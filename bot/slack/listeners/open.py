@@ -10,7 +10,6 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.domain.clock import UnknownRegime, get_regime
-from bot.domain.timeparse import TimeInputError, parse_instant
 from bot.errors import NotAllowed
 from bot.services import alerts as alert_service
 from bot.services import incidents as incident_service
@@ -24,6 +23,7 @@ from bot.slack.setup import run_setup, setup_done_text
 from bot.slack.views import eu, forms
 from bot.slack.views.report import CALLBACK_ID, is_near_miss, origin_channel, report_modal
 from bot.slack.views.text import escape, section
+from bot.slack.views.times import TimeFieldError, read_time
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,12 @@ def open_report_modal(
 ) -> None:
     """views.open first (the trigger expires in about 3 s), then refresh the cached organisation profile."""
     view = report_modal(
-        ctx.org.current(), title=title, description=description, origin_channel=channel, near_miss=near_miss
+        ctx.org.current(),
+        title=title,
+        description=description,
+        origin_channel=channel,
+        near_miss=near_miss,
+        now=ctx.now(),
     )
     ctx.quick("views.open", trigger_id=trigger_id, view=view)
     ctx.org.refresh_if_stale()
@@ -60,14 +65,13 @@ def read_report(view: dict[str, Any], *, now: datetime, zone: str) -> tuple[Inci
         errors["description"] = f"That is longer than {TEXT_LIMIT:,} characters: shorten it."
     aware_at = occurred_at = None
     try:
-        aware_at = parse_instant(forms.text(view, "aware_at"), zone=zone, now=now)
-    except TimeInputError as problem:
-        errors["aware_at"] = str(problem)
-    if forms.text(view, "occurred_at"):
-        try:
-            occurred_at = parse_instant(forms.text(view, "occurred_at"), zone=zone, now=now)
-        except TimeInputError as problem:
-            errors["occurred_at"] = str(problem)
+        aware_at = read_time(view, "aware_at", zone=zone, now=now)
+    except TimeFieldError as problem:
+        errors[problem.block_id] = str(problem)
+    try:
+        occurred_at = read_time(view, "occurred_at", zone=zone, now=now, required=False)
+    except TimeFieldError as problem:
+        errors[problem.block_id] = str(problem)
     if occurred_at and aware_at and occurred_at > aware_at:
         errors["occurred_at"] = "It cannot have happened after you became aware of it: check both times."
     chosen = forms.selected(view, "regimes")

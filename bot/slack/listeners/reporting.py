@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.clock import earliest_due
-from bot.domain.timeparse import TimeInputError, parse_instant
 from bot.errors import BreachbotError
 from bot.services import reporting
 from bot.services.alerts import ico_regimes
@@ -36,6 +35,7 @@ from bot.slack.subcommands import subcommand
 from bot.slack.views import forms
 from bot.slack.views.reporting import AWARE_CALLBACK, ICO_CALLBACK, aware_change_modal, ico_report_modal
 from bot.slack.views.text import date_token, escape, mention
+from bot.slack.views.times import TimeFieldError, read_time
 from bot.store.models import Incident
 
 log = logging.getLogger(__name__)
@@ -212,11 +212,11 @@ def register(app: App, ctx: BotContext) -> None:
     @safe
     def submit_ico(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta, now = forms.metadata(view), ctx.now()
-        case_ref, typed = forms.text(view, "case_ref"), forms.text(view, "reported_at")
+        case_ref = forms.text(view, "case_ref")
         try:
-            when = parse_instant(typed, zone=ctx.runtime.settings.timezone, now=now) if typed else now
-        except TimeInputError as problem:
-            ack(response_action="errors", errors={"reported_at": str(problem)})
+            when = read_time(view, "reported_at", zone=ctx.runtime.settings.timezone, now=now, required=False) or now
+        except TimeFieldError as problem:
+            ack(response_action="errors", errors={problem.block_id: str(problem)})
             return
         if len(case_ref) > CASE_REF_LIMIT:
             ack(response_action="errors", errors={"case_ref": f"At most {CASE_REF_LIMIT} characters."})
@@ -245,9 +245,9 @@ def register(app: App, ctx: BotContext) -> None:
         errors: dict[str, str] = {}
         aware_at = None
         try:
-            aware_at = parse_instant(forms.text(view, "aware_at"), zone=ctx.runtime.settings.timezone, now=now)
-        except TimeInputError as problem:
-            errors["aware_at"] = str(problem)
+            aware_at = read_time(view, "aware_at", zone=ctx.runtime.settings.timezone, now=now)
+        except TimeFieldError as problem:
+            errors[problem.block_id] = str(problem)
         if not reason:
             errors["reason"] = "Say why the awareness time is changing: the register and the ICO may ask."
         if errors or aware_at is None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.causes import causes, get_cause
 from bot.domain.clock import format_local
 from bot.slack.views.text import context, plain
+from bot.slack.views.times import time_blocks
 from bot.store.models import Incident
 
 CALLBACK_ID = "register_facts"
@@ -112,7 +113,6 @@ def _advice_input(block_id: str, label: str, hint: str, multiline: bool) -> dict
 def facts_modal(incident: Incident, zone: ZoneInfo) -> dict[str, Any]:
     cyber = {True: "yes", False: "no"}.get(incident.cyber_incident, "unknown")  # type: ignore[arg-type]
     options = [{"text": plain(label), "value": value} for value, label in CYBER_OPTIONS]
-    told_at = format_local(incident.individuals_told_at, zone) if incident.individuals_told_at else None
     blocks: list[dict[str, Any]] = [
         context(
             f"*{incident.ref}*: these facts go into the ICO report and the breach register. Leave blank what "
@@ -133,19 +133,9 @@ def facts_modal(incident: Incident, zone: ZoneInfo) -> dict[str, Any]:
                 "initial_option": next(o for o in options if o["value"] == cyber),
             },
         },
-        {
-            "type": "input",
-            "block_id": "individuals_told_at",
-            "optional": True,
-            "label": plain("When were the people affected told?"),
-            "hint": plain("UK time unless you add GMT, BST or an offset, e.g. 24/11/2026 10:30"),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": "value",
-                "max_length": 100,
-                **({"initial_value": told_at} if told_at else {}),
-            },
-        },
+        *time_blocks(
+            "individuals_told_at", "When were the people affected told?", initial=incident.individuals_told_at
+        ),
         _text_input(*TEXT_FIELDS[3][:3], incident.individuals_told_how),
         *[_text_input(key, label, hint, getattr(incident, key)) for key, label, hint in TEXT_FIELDS[4:]],
         _text_input(*REGISTER_TEXT_FIELDS[1][:3], incident.reasons_not_told),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from bot.domain.clock import regimes
@@ -10,6 +11,7 @@ from bot.services.incidents import TITLE_LIMIT
 from bot.slack.context import OrgProfile
 from bot.slack.views import eu, forms
 from bot.slack.views.text import clip, context, plain
+from bot.slack.views.times import time_blocks
 
 CALLBACK_ID = "open_incident"
 TEXT_INPUT_LIMIT = 3000  # Slack's cap on a plain_text_input
@@ -75,8 +77,10 @@ def report_modal(
     description: str = "",
     origin_channel: str | None = None,
     near_miss: bool = False,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The report modal; `near_miss` gives the near-miss variant, whose submission stores near_miss=True."""
+    """The report modal (the awareness picker preset to `now`); `near_miss` gives the near-miss variant,
+    whose submission stores near_miss=True."""
     choices = [key for key in regimes() if key != "processor"]
     preset = [_option(key) for key in choices if key in profile.regimes]
     regime_element: dict[str, Any] = {
@@ -112,15 +116,8 @@ def report_modal(
                 placeholder="Laptop stolen from car",
             ),
             _input("description", "What happened?", multiline=True, initial=description),
-            context("*Times are UK time (Europe/London).*"),
-            _input(
-                "aware_at",
-                "When did the organisation become aware?",
-                placeholder="e.g. 23/11/2026 09:15",
-                hint=TIME_HINT,
-                max_length=100,
-            ),
-            _input("occurred_at", "When did it happen, if known?", optional=True, hint=TIME_HINT, max_length=100),
+            *time_blocks("aware_at", "When did the organisation become aware?", initial=now),
+            *time_blocks("occurred_at", "When did it happen, if known?", optional=True),
             _input("discovered_how", "How was it discovered?", optional=True, multiline=True),
             {
                 "type": "input",

@@ -8,29 +8,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.clock import describe_duration, require_aware
+from bot.domain.clock import describe_duration
 from bot.services.alerts import SweepStatus
 from bot.services.reporting import CASE_REF_LIMIT
-from bot.slack.views.report import TIME_HINT, _input
+from bot.slack.views.report import _input
 from bot.slack.views.text import context, date_token, plain
+from bot.slack.views.times import time_blocks
 
 ICO_CALLBACK = "ico_reported"
 AWARE_CALLBACK = "aware_change"
 REASON_INPUT_LIMIT = 3000
 SWEEPER_STALE_AFTER = timedelta(minutes=5)
-# Abbreviations the time parser understands; any other zone is written as an offset instead.
-_KNOWN_ABBREVIATIONS = {"GMT", "BST", "UTC"}
-
-
-def typed_time(moment: datetime, zone: ZoneInfo) -> str:
-    """A time as a person would type it, with its zone, so it parses back to the same instant even in
-    the hour the clocks go back."""
-    local = require_aware(moment).astimezone(zone)
-    suffix = local.strftime("%Z")
-    if suffix not in _KNOWN_ABBREVIATIONS:
-        offset = local.strftime("%z")
-        suffix = f"{offset[:3]}:{offset[3:]}"
-    return local.strftime("%d/%m/%Y %H:%M ") + suffix
 
 
 def _metadata(ref: str | None, channel: str | None) -> str:
@@ -60,13 +48,7 @@ def ico_report_modal(ref: str | None, channel: str | None, *, now: datetime, zon
                 hint="From the ICO's acknowledgement. Leave it empty if you do not have it yet.",
                 max_length=CASE_REF_LIMIT,
             ),
-            _input(
-                "reported_at",
-                "When was it reported?",
-                initial=typed_time(now, zone),
-                hint="Preset to now. " + TIME_HINT,
-                max_length=100,
-            ),
+            *time_blocks("reported_at", "When was it reported? (preset to now)", initial=now),
         ],
     }
 
@@ -84,13 +66,7 @@ def aware_change_modal(ref: str | None, channel: str | None) -> dict[str, Any]:
                 "The legal deadlines run from when the organisation became aware. Changing it moves every "
                 "deadline and re-plans the alerts; the old and new times and your reason go on the timeline."
             ),
-            _input(
-                "aware_at",
-                "When did the organisation actually become aware?",
-                placeholder="e.g. 23/11/2026 09:15",
-                hint=TIME_HINT,
-                max_length=100,
-            ),
+            *time_blocks("aware_at", "When did the organisation actually become aware?"),
             _input(
                 "reason",
                 "Why is it changing?",

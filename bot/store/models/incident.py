@@ -85,6 +85,9 @@ class Incident(Base):
     # Where the incident lives in Slack: its private channel and the pinned summary message.
     slack_channel_id: Mapped[str | None] = mapped_column(String(40))
     slack_summary_ts: Mapped[str | None] = mapped_column(String(40))
+    # Who runs the response (reminders go to them) and who owns the data-protection decisions: Slack user ids.
+    lead_user_id: Mapped[str | None] = mapped_column(String(40))
+    dpo_owner_user_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # The head of the timeline's hash chain: catches removal of the newest event.
