@@ -5,6 +5,7 @@ Validated at start: a bad setting stops the bot with a message naming the variab
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Annotated
@@ -108,6 +109,11 @@ class Settings(BaseSettings):
         if value and not value.startswith("xapp-"):
             raise ValueError("an app-level token starts with xapp- (Basic Information, App-Level Tokens)")
         return value or None
+
+    @property
+    def update_reminder_every(self) -> timedelta | None:
+        """How long without a status update before the lead is reminded; None: reminders are off."""
+        return timedelta(hours=self.update_reminder_hours) if self.update_reminder_hours > 0 else None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -107,7 +107,9 @@ class Sweeper:
         batch: int = BATCH,
         max_batches: int = MAX_BATCHES,
         projector: ViewProjector | None = None,
+        extra_work: Sequence[Callable[[], object]] = (),
     ) -> None:
+        self.extra_work = tuple(extra_work)
         self.database = database
         self.projector = projector
         self.clock = clock
@@ -129,8 +131,8 @@ class Sweeper:
         stop = stop or threading.Event()
         with self.database.unit_of_work() as session:
             stats.planned = delivery.plan_missing(session, now=self.clock.now())
-        if self.settings.update_reminder_hours > 0:
-            every = timedelta(hours=self.settings.update_reminder_hours)
+        every = self.settings.update_reminder_every
+        if every is not None:
             with self.database.unit_of_work() as session:
                 stats.planned += status_updates.plan_update_reminders(session, now=self.clock.now(), remind_after=every)
         while not stop.is_set():
@@ -152,6 +154,14 @@ class Sweeper:
                 break
             if not self._send_batch(claim.alerts, stats, stop, claim_began):
                 break
+        for work in self.extra_work:
+            # Other chores that must not wait for a person (resuming abandoned Slack setups): one failing
+            # never stops the alerts.
+            try:
+                work()
+            except Exception as problem:
+                log.exception("sweeper chore %s failed", getattr(work, "__name__", work))
+                stats.errors.append(f"{getattr(work, '__name__', 'chore')}: {problem}"[:200])
         if self.projector is not None and not stop.is_set():
             # After the alerts: summaries and cards then show a deadline that has just passed, and any
             # change made on the command line reaches Slack.
@@ -401,10 +411,13 @@ def start_sweeper_thread(
     *,
     interval: float = 15.0,
     projector: ViewProjector | None = None,
+    extra_work: Sequence[Callable[[], object]] = (),
 ) -> SweeperHandle:
     """Run the sweeper inside the bot process. Pass SlackCalls(client, max_sleep=0), so a 429 is
     handed back for rescheduling instead of blocking the thread."""
-    sweeper = Sweeper(runtime.database, runtime.clock, slack_calls, runtime.settings, projector=projector)
+    sweeper = Sweeper(
+        runtime.database, runtime.clock, slack_calls, runtime.settings, projector=projector, extra_work=extra_work
+    )
     stop = threading.Event()
     thread = threading.Thread(target=sweeper.run, args=(stop, interval), name="alert-sweeper", daemon=True)
     thread.start()

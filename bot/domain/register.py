@@ -18,6 +18,7 @@ from bot.domain.clock import earliest_due, get_regime, ico_clock
 NOT_YET_KNOWN: Final = "not yet known"
 PECR: Final = "pecr"
 NOT_APPLICABLE_TEXT: Final = "not applicable"
+NOT_ASSIGNED: Final = "not assigned"
 
 
 class _NotApplicable:
@@ -110,6 +111,8 @@ class IncidentFacts:
     advice: Sequence[AdviceFact] = ()
     is_processor: bool = False
     triaged_at: datetime | None = None  # the first assessment
+    incident_lead: str | None = None
+    dpo_owner: str | None = None
 
 
 def decision_in_force(facts: IncidentFacts) -> tuple[bool | None, bool | None]:

@@ -822,6 +822,22 @@ COLUMNS: Final[tuple[Column, ...]] = (
     ),
     Column("close_reason", "Closing summary", "text", "Why it was closed", "the close", lambda r: r.facts.close_reason),
     Column(
+        "incident_lead",
+        "Incident lead (Slack user)",
+        "text",
+        "Who ran the response (the last holder of the role)",
+        "`/breach lead @someone` or `breachbot incident role REF --lead U123`",
+        lambda r: r.facts.incident_lead or facts_rules.NOT_ASSIGNED,
+    ),
+    Column(
+        "dpo_owner",
+        "DPO owner (Slack user)",
+        "text",
+        "Who owned the data-protection decisions (the last holder of the role)",
+        "`/breach role dpo @someone` or `breachbot incident role REF --dpo-owner U456`",
+        lambda r: r.facts.dpo_owner or facts_rules.NOT_ASSIGNED,
+    ),
+    Column(
         "timeline_events",
         "Timeline events",
         "number",

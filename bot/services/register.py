@@ -212,6 +212,8 @@ def _facts(
         is_processor=bool(incident.is_processor),
         triaged_at=triaged_at,
         eu_reports=incident.eu_reports,
+        incident_lead=incident.lead_user_id,
+        dpo_owner=incident.dpo_owner_user_id,
     )
 
 

@@ -49,6 +49,13 @@ class StatusUpdate:
         return shown
 
 
+@dataclass(frozen=True)
+class PostedUpdate:
+    incident: Incident
+    event: TimelineEvent
+    new: bool  # False: this submission was recorded before
+
+
 def _clean(text: str, label: str) -> str:
     cleaned = (text or "").replace("\x00", "").strip()
     if len(cleaned) > PART_LIMIT:
@@ -66,11 +73,19 @@ def post_update(
     at: datetime | None = None,
     remind_after: timedelta | None = None,
     zone: ZoneInfo = LONDON,
-) -> Incident:
+    source_key: str | None = None,
+) -> PostedUpdate:
     """Record a status update on the timeline (at `at` when backdated) and move the lead's reminder on.
 
-    The face posts it to the channel after commit; the event holds every part, so a view can be rebuilt."""
+    The face posts it to the channel after commit; the event holds every part, so a view can be rebuilt.
+    `source_key` (a Slack view id or trigger id) makes a repeated submission a no-op."""
     incident = get_incident(session, ref, lock=True)
+    if source_key:
+        for earlier in session.scalars(
+            select(TimelineEvent).where(TimelineEvent.incident_id == incident.id, TimelineEvent.kind == "update")
+        ):
+            if (earlier.after or {}).get("source") == source_key:
+                return PostedUpdate(incident, earlier, new=False)
     cleaned = StatusUpdate(
         known=_clean(status.known, LABELS["known"]),
         doing=_clean(status.doing, LABELS["doing"]),
@@ -85,7 +100,7 @@ def post_update(
     if cleaned.next_update_by is not None and cleaned.next_update_by <= now:
         raise InvalidIncident("the next update must be promised for a time still to come")
     summary = "\n".join(f"{label}: {text}" for label, text in cleaned.lines(zone))[:TEXT_LIMIT]
-    append_event(
+    event = append_event(
         session,
         incident,
         actor=actor,
@@ -98,6 +113,7 @@ def post_update(
             "need": cleaned.need,
             "next_update_by": cleaned.next_update_by,
             "recorded_at": now,
+            "source": source_key,
         },
     )
     incident.updated_at = now
@@ -105,7 +121,7 @@ def post_update(
         # A promised next update moves the reminder to that moment; otherwise `remind_after` from now.
         due = cleaned.next_update_by or now + remind_after
         schedule_update_reminder(session, incident, due)
-    return incident
+    return PostedUpdate(incident, event, new=True)
 
 
 def schedule_update_reminder(session: Session, incident: Incident, due_at: datetime) -> None:

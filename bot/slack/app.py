@@ -19,6 +19,7 @@ from bot.slack.context import BotContext, OrgProfileCache, PrivacyTeam
 from bot.slack.gate import WsgiApp, guard
 from bot.slack.listeners import (
     alerts,
+    capture,
     close,
     commands,
     drafts,
@@ -30,6 +31,8 @@ from bot.slack.listeners import (
     privacy_card,
     records,
     reporting,
+    roles,
+    status_updates,
     triage,
     updates,
 )
@@ -45,6 +48,9 @@ LISTENER_MODULES = (
     open,
     close,
     updates,
+    status_updates,
+    roles,
+    capture,
     home,
     triage,
     drafts,
@@ -63,6 +69,25 @@ log = logging.getLogger(__name__)
 
 class SlackNotConfigured(BreachbotError):
     pass
+
+
+def build_context(
+    runtime: Runtime,
+    client: WebClient,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    team_cache_seconds: float = 60.0,
+) -> BotContext:
+    settings = runtime.settings
+    quick = SlackCalls(client, attempts=1, max_sleep=0, sleep=sleep)
+    return BotContext(
+        runtime=runtime,
+        calls=SlackCalls(client, sleep=sleep),
+        quick=quick,
+        # Membership is checked before acknowledging, so its lookup gets one attempt and no sleeping.
+        team=PrivacyTeam(quick, settings.privacy_team_users, settings.privacy_team_usergroup, ttl=team_cache_seconds),
+        org=OrgProfileCache(runtime),
+    )
 
 
 def create_app(
@@ -100,16 +125,7 @@ def create_app(
     client = app.client
     if web_client is None:
         configure_web_client(client, settings.slack_api_url)
-    calls = SlackCalls(client, sleep=sleep)
-    quick = SlackCalls(client, attempts=1, max_sleep=0, sleep=sleep)
-    ctx = BotContext(
-        runtime=runtime,
-        calls=calls,
-        quick=quick,
-        # Membership is checked before acknowledging, so its lookup gets one attempt and no sleeping.
-        team=PrivacyTeam(quick, settings.privacy_team_users, settings.privacy_team_usergroup, ttl=team_cache_seconds),
-        org=OrgProfileCache(runtime),
-    )
+    ctx = build_context(runtime, client, sleep=sleep, team_cache_seconds=team_cache_seconds)
     ctx.org.refresh_if_stale()
     app.use(clean_payload)
     app.use(once_per_delivery(ctx))

@@ -32,8 +32,12 @@ REQUIRED_SCOPES = {
     "pins:write": "pinning the incident summary",
     "usergroups:read": "reading the privacy team's user group",
     "files:write": "posting the breach register to the privacy channel",
-    "groups:history": "finding an alert already posted to a private channel before a crash, so it is not posted twice",
+    "groups:history": (
+        "finding an alert already posted to a private channel before a crash, so it is not posted twice; "
+        "reading a message added to an incident's timeline with the timeline reaction"
+    ),
     "channels:history": "the same, for a public privacy channel",
+    "reactions:read": "adding a message to the timeline with the timeline reaction (default :pushpin:)",
 }
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 

@@ -12,10 +12,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from gunicorn.app.base import BaseApplication
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot.alerts.worker import SweeperHandle, start_sweeper_thread
 from bot.runtime import Runtime
-from bot.slack.app import WsgiApp
+from bot.slack import setup
+from bot.slack.app import WsgiApp, build_context
 from bot.slack.client import SlackCalls
 from bot.slack.projector import Projector
 
@@ -116,7 +118,17 @@ def serve_gunicorn(
 def start_alert_sweeper(runtime: Runtime, app: App) -> SweeperHandle:
     """The deadline-alert sweeper as a thread of this bot process. Several processes may each run one:
     the claim hands each alert to one sweeper. max_sleep=0, so a 429 is rescheduled by the sweeper
-    rather than slept on."""
+    rather than slept on. It also brings Slack views up to date (the projector) and resumes Slack setups left
+    unfinished (bot/slack/setup.py)."""
     calls = SlackCalls(app.client, max_sleep=0)
     projector = Projector(runtime.database, runtime.clock, runtime.settings, calls)
-    return start_sweeper_thread(runtime, calls, projector=projector)
+    return start_sweeper_thread(runtime, calls, projector=projector, extra_work=[setup_resumer(runtime, app.client)])
+
+
+def setup_resumer(runtime: Runtime, client: WebClient) -> Callable[[], object]:
+    ctx = build_context(runtime, client)
+
+    def resume_abandoned_setups() -> object:
+        return setup.resume_abandoned_setups(ctx)
+
+    return resume_abandoned_setups

@@ -27,6 +27,18 @@ CHANNEL_NAME_LIMIT = 80
 NAME_ATTEMPTS = 5
 ACTOR = "breachbot"
 OK_ERRORS = {"already_in_channel", "cant_invite_self", "already_pinned"}
+# Slack's refusals to add one particular person (a guest, a deactivated account, someone from another
+# workspace): the reporter may be one, and that must not stop the privacy team getting the channel.
+PERSON_REFUSED = {
+    "cant_invite",
+    "user_is_restricted",
+    "user_is_ultra_restricted",
+    "ura_max_channels",
+    "user_not_found",
+    "user_disabled",
+    "user_team_not_in_channel",
+    "missing_profile_id",
+}
 STEP_LABELS = {
     "create_channel": "creating the private channel",
     "invite_reporter": "inviting you to the channel",
@@ -78,8 +90,7 @@ def run_setup(ctx: BotContext, ref: str) -> SetupOutcome:
             channel_id = _create_channel(ctx, current)
         step = "invite_reporter"
         if not current.reporter_invited:
-            _invite(ctx, channel_id, [current.reporter])
-            _progress(ctx, current, reporter_invited=True)
+            _invite_reporter(ctx, current, channel_id)
         step = "invite_team"
         if not current.team_invited:
             team, complete = ctx.team.lookup()
@@ -101,11 +112,18 @@ def run_setup(ctx: BotContext, ref: str) -> SetupOutcome:
             _announce(ctx, current)
             _progress(ctx, current, announced=True)
     except SlackCallFailed as failure:
-        _record_failure(ctx, current, step, failure)
+        _record_failure(ctx, current, step, failure.error)
         return SetupOutcome(ref, False, channel_id, failed_step=step, error=failure.error)
-    except BaseException:
-        _progress(ctx, current, claimed_until=None)
-        raise
+    except Exception:
+        # A database error or a bug: the incident is stored, so say so and offer the retry, as for Slack's
+        # failures. If even recording this fails, the lease lapses and the sweeper resumes the setup.
+        log.exception("Slack setup of %s failed at %s", ref, step)
+        try:
+            _record_failure(ctx, current, step, "internal_error")
+        except Exception:
+            log.exception("could not record the failed setup of %s; its lease will lapse and it resumes", ref)
+            tell_setup_failed(ctx, current.ref, current.reporter, step, "internal_error")
+        return SetupOutcome(ref, False, channel_id, failed_step=step, error="internal_error")
     _progress(ctx, current, complete=True, failed_step=None, last_error=None, claimed_until=None)
     _confirm_to_reporter(ctx, current, channel_id)
     return SetupOutcome(ref, True, channel_id)
@@ -211,30 +229,72 @@ def _confirm_to_reporter(ctx: BotContext, current: state.SetupState, channel_id:
         log.warning("could not confirm %s to its reporter: %s", current.ref, problem)
 
 
-def _record_failure(ctx: BotContext, current: state.SetupState, step: str, failure: SlackCallFailed) -> None:
+def _invite_reporter(ctx: BotContext, current: state.SetupState, channel_id: str) -> None:
+    """Invite the reporter; a reporter Slack will not add (a guest) is recorded and told, and setup goes on."""
+    try:
+        _invite(ctx, channel_id, [current.reporter])
+    except SlackCallFailed as failure:
+        if failure.error not in PERSON_REFUSED:
+            raise
+        log.info("reporter %s of %s cannot be invited: %s", current.reporter, current.ref, failure.error)
+        with ctx.runtime.database.unit_of_work() as session:
+            incident_service.record_slack_setup(
+                session,
+                current.ref,
+                summary=(
+                    f"The reporter could not be added to the channel (Slack said: {failure.error}, as for a "
+                    "guest account); the privacy team carries on there"
+                ),
+                actor=ACTOR,
+                now=ctx.now(),
+            )
+            state.record_progress(session, current.incident_id, ctx.now(), reporter_invited=True)
+        _tell(
+            ctx,
+            current.reporter,
+            f"{current.ref} is saved and the privacy team has its private channel, but Slack would not add you "
+            f"to it (`{escape(failure.error)}`, usually a guest account). The privacy team will contact you; "
+            f"`/breach status` shows your reports.",
+        )
+        return
+    _progress(ctx, current, reporter_invited=True)
+
+
+def _tell(ctx: BotContext, user: str, text: str, blocks: list[dict[str, object]] | None = None) -> None:
+    try:
+        ctx.calls("chat.postMessage", channel=user, text=text, blocks=blocks or [section(text)])
+    except SlackCallFailed as problem:
+        log.warning("could not tell %s about %s: %s", user, text[:40], problem)
+
+
+def _record_failure(ctx: BotContext, current: state.SetupState, step: str, error: str) -> None:
     what = STEP_LABELS.get(step, step)
-    log.warning("Slack setup of %s failed at %s: %s", current.ref, step, failure)
+    log.warning("Slack setup of %s failed at %s: %s", current.ref, step, error)
+    said = f"Slack said: {error}" if error != "internal_error" else "an internal error, logged"
     with ctx.runtime.database.unit_of_work() as session:
         state.record_progress(
-            session, current.incident_id, ctx.now(), failed_step=step, last_error=failure.error, claimed_until=None
+            session, current.incident_id, ctx.now(), failed_step=step, last_error=error, claimed_until=None
         )
         incident_service.record_slack_setup(
             session,
             current.ref,
-            summary=f"Slack setup stopped while {what} (Slack said: {failure.error}); it can be resumed",
+            summary=f"Slack setup stopped while {what} ({said}); it can be resumed",
             actor=ACTOR,
             now=ctx.now(),
             failed=True,
         )
-    tell_setup_failed(ctx, current.ref, current.reporter, step, failure.error)
+    # An automatic retry that fails the same way again says nothing new: one message per distinct failure.
+    if (current.failed_step, current.last_error) != (step, error):
+        tell_setup_failed(ctx, current.ref, current.reporter, step, error)
 
 
 def failure_blocks(ref: str, step: str, error: str) -> list[dict[str, object]]:
     what = STEP_LABELS.get(step, step)
+    said = f"Slack said: `{escape(error)}`" if error != "internal_error" else "an internal error, logged"
     return [
         section(
             f":warning: *{ref}* is saved and its deadlines are running, but Slack setup stopped while "
-            f"{what} (Slack said: `{escape(error)}`). Nothing is lost: retry when Slack is back."
+            f"{what} ({said}). Nothing is lost: Breachbot retries by itself, or press Retry setup."
         ),
         {
             "type": "actions",
@@ -255,6 +315,14 @@ def tell_setup_failed(ctx: BotContext, ref: str, reporter: str, step: str, error
         )
     except SlackCallFailed as problem:
         log.warning("could not tell %s that setup of %s failed: %s", reporter, ref, problem)
+
+
+def resume_abandoned_setups(ctx: BotContext, *, limit: int = 20) -> list[SetupOutcome]:
+    """Carry on with setups nobody is finishing: a lease that lapsed (the process died mid-setup), one never
+    started, or one Slack stopped a while ago. Run by the alert sweeper, so no incident is stranded."""
+    with ctx.runtime.database.unit_of_work() as session:
+        refs = state.abandoned_setups(session, ctx.now(), limit=limit)
+    return [run_setup(ctx, ref) for ref in refs]
 
 
 def setup_done_text(outcome: SetupOutcome) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,8 @@ from bot.store.models import Incident, SlackEventSeen, SlackSetup
 
 EVENT_MEMORY = timedelta(days=1)
 SETUP_LEASE = timedelta(minutes=2)
+# A setup Slack stopped is retried by the sweeper this long after its last attempt.
+SETUP_RETRY_AFTER = timedelta(minutes=5)
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
@@ -145,3 +147,34 @@ def incident_in_channel(session: Session, channel_id: str | None) -> Incident | 
     if not channel_id:
         return None
     return session.scalar(select(Incident).where(Incident.slack_channel_id == channel_id))
+
+
+def incident_channel_id(session: Session, ref: str) -> str | None:
+    return session.scalar(select(Incident.slack_channel_id).where(Incident.ref == ref))
+
+
+def abandoned_setups(session: Session, now: datetime, *, limit: int) -> list[str]:
+    """Unfinished setups nobody holds: the lease lapsed, it never started, or Slack stopped it a while ago."""
+    rows = session.execute(
+        select(Incident.ref)
+        .join(SlackSetup, SlackSetup.incident_id == Incident.id)
+        .where(
+            SlackSetup.complete.is_(False),
+            or_(
+                SlackSetup.claimed_until < now,
+                and_(
+                    SlackSetup.claimed_until.is_(None),
+                    SlackSetup.failed_step.is_(None),
+                    SlackSetup.updated_at < now - SETUP_LEASE,
+                ),
+                and_(
+                    SlackSetup.claimed_until.is_(None),
+                    SlackSetup.failed_step.is_not(None),
+                    SlackSetup.updated_at < now - SETUP_RETRY_AFTER,
+                ),
+            ),
+        )
+        .order_by(SlackSetup.updated_at)
+        .limit(limit)
+    )
+    return [row[0] for row in rows]

@@ -98,8 +98,13 @@ def test_status_update_and_list_show_each_person_what_they_may_see(harness: Harn
     assert "Payroll file emailed" in team
 
     added = harness.driver.command("update <!here> laptop found", user=REPORTER, channel=channel).json()
-    assert added["text"] == "Added to BR-2026-0001's timeline: &lt;!here&gt; laptop found"
+    assert added["text"] == "Posted in BR-2026-0001's channel and kept on its timeline."
     assert kinds(harness, incident)[-1] == "update"
+    posted = harness.wait_for(
+        lambda: [m for m in harness.slack.messages_in(channel) if "Status update" in channel_message_text(m)],
+        "the update in the channel",
+    )
+    assert "&lt;!here&gt; laptop found" in channel_message_text(posted[0]) and "<!here>" not in str(posted[0])
     elsewhere = harness.driver.command("update hello", user=REPORTER).json()
     assert "in the incident's own channel" in elsewhere["text"]
 

@@ -1,4 +1,4 @@
-"""`/breach` and its subcommands: help, open, status, list, update, close.
+"""`/breach` and its subcommands: help, open, status, list, close.
 
 Quick subcommands answer in the acknowledgement itself (ephemeral), so the answer never needs the
 response_url; `open` and `close` acknowledge first and then open their modal."""
@@ -71,14 +71,6 @@ def _answer(ctx: BotContext, verb: str, rest: str, user: str, channel: str) -> d
             found = incident_service.list_incidents(session, open_only=True)
             blocks = team_list_blocks(found, now, zone, "Open incidents, nearest deadline first")
         return {"text": f"{len(found)} open incidents", "blocks": blocks}
-    if verb == "update":
-        if not rest:
-            return {"text": "Say what to add: `/breach update The laptop was found`."}
-        with ctx.runtime.database.unit_of_work() as session:
-            incident = _incident_here(session, channel, "update")
-            incident_service.add_update(session, incident.ref, rest, actor=user, now=ctx.now())
-            ref = incident.ref
-        return {"text": f"Added to {ref}'s timeline: {escape(rest[:300])}"}
     return {
         "text": f"I don't know `/breach {escape(verb)}`.",
         "blocks": help_blocks(ctx.team.who()),

@@ -1,4 +1,4 @@
-"""The summary's "Add update" and "Record reasons for delay" buttons and their modals."""
+"""`/breach delay-reasons` and the summary's "Record reasons for delay" button and its modal."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from bot.services.incidents import TEXT_LIMIT
 from bot.slack import state
 from bot.slack.context import BotContext
 from bot.slack.incident_channel import post_to_incident
-from bot.slack.middleware.auth import in_incident, require_team, team_only
+from bot.slack.middleware.auth import require_team, team_only
 from bot.slack.middleware.errors import after_ack_errors, user_message
-from bot.slack.replies import tell, user_of
+from bot.slack.replies import user_of
 from bot.slack.subcommands import subcommand
 from bot.slack.views import forms
 from bot.slack.views.text import escape, mention, plain
 
-UPDATE_CALLBACK = "add_update"
 DELAY_USAGE = "Give the reasons in the incident's channel: `/breach delay-reasons The supplier told us on day 4`."
 DELAY_CALLBACK = "delay_reasons"
 
@@ -77,20 +76,6 @@ def register(app: App, ctx: BotContext) -> None:
     safe = after_ack_errors(ctx)
     team = team_only(ctx, "record the reasons for delay")
 
-    @app.action("add_update")
-    @safe
-    def add_update_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        view = text_modal(
-            UPDATE_CALLBACK,
-            "Add an update",
-            "What is new?",
-            "It goes on the incident's timeline, which cannot be edited.",
-            str(action.get("value") or ""),
-            _channel(body),
-        )
-        ctx.quick("views.open", trigger_id=body.get("trigger_id"), view=view)
-
     @app.action("delay_reasons", middleware=[team])
     @safe
     def delay_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -104,31 +89,6 @@ def register(app: App, ctx: BotContext) -> None:
             _channel(body),
         )
         ctx.quick("views.open", trigger_id=body.get("trigger_id"), view=view)
-
-    @app.view(UPDATE_CALLBACK)
-    @safe
-    def submit_update(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        text, meta = forms.text(view, "text"), forms.metadata(view)
-        if not text or len(text) > TEXT_LIMIT:
-            ack(response_action="errors", errors={"text": "Write the update (at most 20,000 characters)."})
-            return
-        user = user_of(body) or "unknown"
-        # The reference comes back from the client in private_metadata: check the person belongs to that
-        # incident before writing to its timeline, which can never be edited afterwards.
-        try:
-            with ctx.runtime.database.unit_of_work() as session:
-                incident = incident_service.get_incident(session, str(meta.get("ref") or ""))
-                reporter, channel_id = incident.reported_by, incident.slack_channel_id
-        except BreachbotError:
-            ack(response_action="errors", errors={"text": "That incident was not found."})
-            return
-        if not in_incident(ctx, user, reporter=reporter, channel_id=channel_id):
-            ack(response_action="errors", errors={"text": "Only people in the incident's channel can add to it."})
-            return
-        ack()
-        with ctx.runtime.database.unit_of_work() as session:
-            ref = incident_service.add_update(session, incident.ref, text, actor=user, now=ctx.now()).ref
-        tell(ctx, {"user": {"id": user}, "channel_id": meta.get("channel")}, f"Added to {ref}'s timeline.")
 
     @app.view(DELAY_CALLBACK, middleware=[team])
     @safe

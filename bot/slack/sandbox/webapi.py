@@ -23,7 +23,7 @@ BOT_USER_ID = "UBREACHBOT"
 TEAM_ID = "TSANDBOX"
 DEFAULT_SCOPES = (
     "commands,chat:write,chat:write.public,channels:manage,groups:write,groups:read,pins:write,"
-    "users:read,usergroups:read,files:write,groups:history,channels:history"
+    "users:read,usergroups:read,files:write,groups:history,channels:history,reactions:read"
 )
 
 
@@ -340,11 +340,13 @@ class SlackStandIn:
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
         oldest = float(params.get("oldest") or 0)
+        # `latest` bounds the page from above (inclusive here, as the bot asks for it): one message by its ts.
+        latest = float(params.get("latest") or "inf")
         limit = max(1, min(int(params.get("limit") or 100), 999))
         start = int(params.get("cursor") or 0)
         with_metadata = str(params.get("include_all_metadata", "false")).lower() in ("true", "1")
         found = sorted(
-            (m for m in self.messages if m["channel"] == channel and float(m["ts"]) >= oldest),
+            (m for m in self.messages if m["channel"] == channel and oldest <= float(m["ts"]) <= latest),
             key=lambda m: float(m["ts"]),
             reverse=True,
         )
@@ -357,6 +359,11 @@ class SlackStandIn:
             "has_more": more,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel", "")), str(params.get("ts") or "")
+        found = [m for m in self.messages if m["channel"] == channel and ts in (m["ts"], m.get("thread_ts"))]
+        return {"ok": True, "messages": found, "has_more": False}
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         for message in self.messages:

@@ -77,7 +77,18 @@ SUMMARY_BUTTONS: tuple[SummaryButton, ...] = (
     SummaryButton("close_incident", "Close", shown=lambda i, now: not is_closed(i)),
 )
 
-SUMMARY_LINES: tuple[Callable[[Incident, datetime], str | None], ...] = (triage_view.decision_line, ico_case_line)
+
+def roles_line(incident: Incident, now: datetime) -> str:
+    lead = mention(incident.lead_user_id) if incident.lead_user_id else "not assigned (`/breach lead @someone`)"
+    owner = mention(incident.dpo_owner_user_id) if incident.dpo_owner_user_id else "not assigned (`/breach role dpo`)"
+    return f"*Incident lead:* {lead} · *DPO owner:* {owner}"
+
+
+SUMMARY_LINES: tuple[Callable[[Incident, datetime], str | None], ...] = (
+    roles_line,
+    triage_view.decision_line,
+    ico_case_line,
+)
 
 
 def stopped_clocks(incident: Incident) -> dict[str, Any]:
