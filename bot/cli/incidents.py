@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from bot.cli import alerts_commands, incident_records
+from bot.cli import alerts_commands, incident_records, status_commands
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
 from bot.domain.clock import format_local
 from bot.domain.eu_authorities import format_countries, parse_countries
@@ -58,19 +58,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_json_flag(closer)
     closer.set_defaults(handler=close_incident)
 
-    updater = sub.add_parser("update", help="add a note to the incident's timeline")
-    updater.add_argument("ref")
-    updater.add_argument("text")
-    updater.add_argument("--as", dest="actor")
-    add_json_flag(updater)
-    updater.set_defaults(handler=update_incident)
-
     delay = sub.add_parser("delay-reasons", help="record why the report is late (Art 33(1))")
     delay.add_argument("ref")
     delay.add_argument("--reason", required=True)
     delay.add_argument("--as", dest="actor")
     add_json_flag(delay)
     delay.set_defaults(handler=delay_reasons)
+    status_commands.register_incident_actions(sub)
     incident_records.register_incident_actions(sub)
     alerts_commands.register_incident_actions(sub)
 
@@ -185,16 +179,6 @@ def close_incident(args: argparse.Namespace) -> int:
         )
         data = service.describe(incident, now=now, zone=rt.settings.zone)
     emit(args, data, f"{data['ref']} closed")
-    return 0
-
-
-def update_incident(args: argparse.Namespace) -> int:
-    rt = runtime()
-    now = rt.clock.now()
-    with rt.database.unit_of_work() as session:
-        incident = service.add_update(session, args.ref, args.text, actor=actor_name(args), now=now)
-        ref = incident.ref
-    emit(args, {"ref": ref, "ok": True}, f"{ref}: update added to the timeline")
     return 0
 
 

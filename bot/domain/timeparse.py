@@ -36,8 +36,11 @@ def load_zone(name: str) -> ZoneInfo:
         raise TimeInputError(f"unknown time zone {name!r}: use a name like Europe/London") from None
 
 
-def parse_instant(text: str, *, zone: str | tzinfo = "Europe/London", now: datetime | None = None) -> datetime:
-    """Read a person's date and time; return it as aware UTC, or raise TimeInputError saying why."""
+def parse_instant(
+    text: str, *, zone: str | tzinfo = "Europe/London", now: datetime | None = None, future_ok: bool = False
+) -> datetime:
+    """Read a person's date and time; return it as aware UTC, or raise TimeInputError saying why.
+    A future time is refused unless `future_ok` (a promise, such as "next update by")."""
     raw = (text or "").strip()
     if not raw:
         raise TimeInputError(f"no time given: enter a date and time such as {EXAMPLES}")
@@ -52,7 +55,8 @@ def parse_instant(text: str, *, zone: str | tzinfo = "Europe/London", now: datet
     instant = parsed.astimezone(UTC)
     if instant.year < EARLIEST_YEAR:
         raise TimeInputError(f"{raw!r} is before {EARLIEST_YEAR}: check the year")
-    refuse_future(instant, now=now, zone=default_zone)
+    if not future_ok:
+        refuse_future(instant, now=now, zone=default_zone)
     return instant
 
 

@@ -52,7 +52,7 @@ def assign_in_slack(ctx: BotContext, ack: Ack, command: dict[str, Any], changes:
     refresh_summary(ctx, ref)
 
 
-def announce_handoff(ctx: BotContext, ref: str, handoff: Handoff, *, actor: str | None) -> None:
+def announce_handoff(ctx: BotContext, ref: str, handoff: Handoff, *, actor: str | None) -> str | None:
     """Bring the new holder into the channel, then post the handoff there, addressed to them."""
     with ctx.runtime.database.unit_of_work() as session:
         channel = state.incident_channel_id(session, ref)
@@ -68,7 +68,7 @@ def announce_handoff(ctx: BotContext, ref: str, handoff: Handoff, *, actor: str 
         f":busts_in_silhouette: {mention(handoff.after)} is now the {ROLES[handoff.role]} of {ref}{was}{by}.\n"
         f"{mention(handoff.after)}: {EXPECTED[handoff.role]}"
     )
-    post_to_incident(ctx, ref, text)
+    return post_to_incident(ctx, ref, text)
 
 
 @subcommand("lead", "/breach lead @someone", "in an incident's channel, make someone the incident lead")

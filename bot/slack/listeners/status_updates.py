@@ -53,11 +53,12 @@ def record_update(
         return posted.incident.ref, posted.new
 
 
-def announce_update(ctx: BotContext, ref: str, status: StatusUpdate, *, actor: str, at: datetime | None) -> None:
-    """Post a recorded update in the incident's channel (after commit: a Slack failure loses nothing)."""
+def announce_update(ctx: BotContext, ref: str, status: StatusUpdate, *, actor: str, at: datetime | None) -> str | None:
+    """Post a recorded update in the incident's channel (after commit: a Slack failure loses nothing).
+    Returns the message ts, or None when it could not be posted."""
     zone = ctx.runtime.settings.zone
     text, blocks = update_message(ref, status, author=actor, at=at or ctx.now(), zone=zone, backdated=at is not None)
-    post_to_incident(ctx, ref, text, blocks)
+    return post_to_incident(ctx, ref, text, blocks)
 
 
 @subcommand("update", "/breach update [TEXT]", "in an incident's channel, post a status update (TEXT, or a form)")
