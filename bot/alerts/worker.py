@@ -61,6 +61,7 @@ class ViewProjector(Protocol):
 class SweepStats:
     worker_id: str = ""
     planned: int = 0
+    reminders_planned: int = 0  # status-update reminders for incident leads
     claimed: int = 0
     sent: int = 0
     missed: int = 0
@@ -134,7 +135,9 @@ class Sweeper:
         every = self.settings.update_reminder_every
         if every is not None:
             with self.database.unit_of_work() as session:
-                stats.planned += status_updates.plan_update_reminders(session, now=self.clock.now(), remind_after=every)
+                stats.reminders_planned = status_updates.plan_update_reminders(
+                    session, now=self.clock.now(), remind_after=every
+                )
         while not stop.is_set():
             if stats.batches >= self.max_batches:
                 stats.more_due = True

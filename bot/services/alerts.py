@@ -319,7 +319,8 @@ def alerts_for(session: Session, incident: Incident) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(PlannedAlert)
         .where(PlannedAlert.incident_id == incident.id)
-        .order_by(PlannedAlert.generation, PlannedAlert.due_at, PlannedAlert.id)
+        # The clocks' alerts first, then the lead's update reminders.
+        .order_by(PlannedAlert.regime == UPDATE_REMINDER, PlannedAlert.generation, PlannedAlert.due_at, PlannedAlert.id)
     ).all()
     return [
         {

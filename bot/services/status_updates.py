@@ -20,7 +20,7 @@ from bot.domain.alert_plan import UPDATE_REMINDER, UPDATE_REMINDER_SPEC, next_up
 from bot.domain.clock import format_local, require_aware
 from bot.services.incidents import TEXT_LIMIT, InvalidIncident, get_incident
 from bot.services.timeline import append_event
-from bot.store.models import AlertState, Incident, PlannedAlert, Status, TimelineEvent
+from bot.store.models import AlertState, Incident, PlannedAlert, SlackSetup, Status, TimelineEvent
 from bot.store.models.alerts import LIVE_STATES
 
 PART_LIMIT = 3000
@@ -158,16 +158,23 @@ def schedule_update_reminder(session: Session, incident: Incident, due_at: datet
 
 
 def plan_update_reminders(session: Session, *, now: datetime, remind_after: timedelta, limit: int = 500) -> int:
-    """For open incidents with a Slack channel and no pending reminder: plan the next one, `remind_after`
+    """For open incidents set up in Slack with no pending reminder: plan the next one, `remind_after`
     after the last reminder (or after opening). Run by the sweeper; racing sweepers insert one row."""
     live = exists().where(
         PlannedAlert.incident_id == Incident.id,
         PlannedAlert.regime == UPDATE_REMINDER,
         PlannedAlert.state.in_(LIVE_STATES),
     )
+    # Incidents run in Slack: their channel set up by Breachbot (reminders have nowhere else to go).
     waiting = session.scalars(
         select(Incident)
-        .where(Incident.status != Status.CLOSED.value, Incident.slack_channel_id.is_not(None), ~live)
+        .join(SlackSetup, SlackSetup.incident_id == Incident.id)
+        .where(
+            Incident.status != Status.CLOSED.value,
+            Incident.slack_channel_id.is_not(None),
+            SlackSetup.complete.is_(True),
+            ~live,
+        )
         .order_by(Incident.id)
         .limit(limit)
     ).all()

@@ -93,5 +93,5 @@ def read_time(
     except TimeInputError as problem:
         raise TimeFieldError(str(problem), block_id if typed else block_id + PICKER_SUFFIX) from None
     if required:
-        raise TimeFieldError("Pick a date and time, or type one.", block_id + PICKER_SUFFIX)
+        raise TimeFieldError("Pick a date and time above, or type one here.", block_id)
     return None
