@@ -18,8 +18,10 @@ from bot.services.timeline import append_event
 from bot.store.models import Incident, Status
 
 ROLES = {"lead": "incident lead", "dpo_owner": "DPO owner"}
+TITLES = {"lead": "Incident lead", "dpo_owner": "DPO owner"}
 COLUMNS = {"lead": "lead_user_id", "dpo_owner": "dpo_owner_user_id"}
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,39}$")
+# As bot/slack/views/text.py reads them (the sandbox's ids have underscores).
+_USER_ID = re.compile(r"^[UW][A-Z0-9_]{1,30}$")
 EXPECTED = {
     "lead": (
         "you run the response: keep the channel informed with a status update at least every few hours "
@@ -48,7 +50,7 @@ class Handoff:
 def user_id(text: str) -> str:
     """A Slack user id from `U123`, `<@U123>` or `<@U123|name>`; refuses anything else."""
     raw = (text or "").strip()
-    match = re.fullmatch(r"<@([A-Z0-9]+)(?:\|[^>]*)?>", raw)
+    match = re.fullmatch(r"<@([A-Z0-9_]+)(?:\|[^>]*)?>", raw)
     found = match.group(1) if match else raw
     if not _USER_ID.match(found):
         raise RoleProblem(f"{raw[:60]!r} is not a Slack user: mention them (@name) or give their member ID (U...)")
@@ -82,7 +84,7 @@ def assign_roles(
             incident,
             actor=actor,
             kind="role_assigned",
-            summary=f"{ROLES[role].capitalize()}: {new}" + (f" (was {before})" if before else ""),
+            summary=f"{TITLES[role]}: {new}" + (f" (was {before})" if before else ""),
             at=now,
             before={"role": role, "user": before},
             after={"role": role, "user": new},

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 
 from bot.errors import BreachbotError, NotAllowed
 from bot.services import roles as role_service
-from bot.services.roles import EXPECTED, ROLES, Handoff
+from bot.services.roles import EXPECTED, ROLES, TITLES, Handoff
 from bot.slack import state
 from bot.slack.client import SlackCallFailed
 from bot.slack.context import BotContext
@@ -26,7 +26,7 @@ ROLE_USAGE = "`/breach role lead @someone` or `/breach role dpo @someone` in the
 
 
 def role_line(role: str, user: str | None) -> str:
-    return f"*{ROLES[role].capitalize()}:* {mention(user) if user else 'not assigned'}"
+    return f"*{TITLES[role]}:* {mention(user) if user else 'not assigned'}"
 
 
 def assign_in_slack(ctx: BotContext, ack: Ack, command: dict[str, Any], changes: dict[str, str]) -> None:

@@ -60,6 +60,8 @@ class SlackStandIn:
     def __init__(self, *, scopes: str = DEFAULT_SCOPES, usergroups: dict[str, list[str]] | None = None) -> None:
         self.scopes = scopes
         self.usergroups = usergroups or {}
+        # Guest accounts: Slack refuses to invite them to channels the bot makes (user_is_restricted).
+        self.guests: set[str] = set()
         self.calls: list[Call] = []
         self.channels: dict[str, Channel] = {}
         self.messages: list[dict[str, Any]] = []
@@ -265,6 +267,11 @@ class SlackStandIn:
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
         users = [u for u in str(params.get("users", "")).split(",") if u]
+        refused = [u for u in users if u in self.guests]
+        if refused:
+            # With force, Slack adds everyone it can and still reports the refusal.
+            channel.members.update(u for u in users if u not in self.guests)
+            return {"ok": False, "error": "user_is_restricted", "errors": [{"user": u} for u in refused]}
         new = [u for u in users if u not in channel.members]
         if users and not new:
             return {"ok": False, "error": "already_in_channel"}
@@ -364,6 +371,13 @@ class SlackStandIn:
         channel, ts = str(params.get("channel", "")), str(params.get("ts") or "")
         found = [m for m in self.messages if m["channel"] == channel and ts in (m["ts"], m.get("thread_ts"))]
         return {"ok": True, "messages": found, "has_more": False}
+
+    def post_as(self, user: str, channel: str, text: str, *, ts: str | None = None) -> str:
+        """A message a person posted (not the bot): what a reaction or the timeline shortcut points at."""
+        with self._lock:
+            stamp = ts or self._ts()
+            self.messages.append({"channel": channel, "ts": stamp, "text": text, "blocks": None, "user": user})
+            return stamp
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         for message in self.messages:
