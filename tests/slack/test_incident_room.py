@@ -4,6 +4,7 @@ cannot strand an incident. All through the signed-request driver and the Slack s
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -333,3 +334,31 @@ def test_a_database_error_during_setup_tells_the_reporter_with_a_retry_button(
 
     harness.wait_for(complete, "the setup finished by the retry")
     assert len(harness.slack.calls_to("conversations.create")) == 1  # carried on, no second channel
+
+
+def test_the_cli_posts_its_update_and_handoff_in_the_channel(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+    from bot.config import settings
+
+    incident = harness.report()
+    channel = incident.slack_channel_id
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", harness.slack.api_url)
+    settings.cache_clear()
+    assert main(["incident", "update", incident.ref, "Supplier confirmed deletion", "--need", "Sign-off"]) == 0
+    assert "posted in the incident's Slack channel" in capsys.readouterr().out
+    [posted] = texts_in(harness, channel, "Status update on")
+    assert "Supplier confirmed deletion" in posted and "Sign-off" in posted
+    assert main(["incident", "role", incident.ref, "--lead", LEAD, "--dpo-owner", DPO, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["lead"], data["dpo_owner"], data["changed"]) == (LEAD, DPO, ["lead", "dpo_owner"])
+    assert texts_in(harness, channel, f"<@{LEAD}> is now the incident lead")
+    assert main(["incident", "role", incident.ref, "--lead", "not a user"]) != 0
+    assert "is not a Slack user" in capsys.readouterr().err
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    settings.cache_clear()
+    assert main(["incident", "update", incident.ref, "Still quiet"]) == 0
+    assert "not posted to Slack (SLACK_BOT_TOKEN is not set)" in capsys.readouterr().out
+    settings.cache_clear()
