@@ -79,8 +79,13 @@ SUMMARY_BUTTONS: tuple[SummaryButton, ...] = (
 
 
 def roles_line(incident: Incident, now: datetime) -> str:
-    lead = mention(incident.lead_user_id) if incident.lead_user_id else "not assigned (`/breach lead @someone`)"
-    owner = mention(incident.dpo_owner_user_id) if incident.dpo_owner_user_id else "not assigned (`/breach role dpo`)"
+    closed = is_closed(incident)
+    lead = mention(incident.lead_user_id) if incident.lead_user_id else "not assigned"
+    owner = mention(incident.dpo_owner_user_id) if incident.dpo_owner_user_id else "not assigned"
+    if not closed and not incident.lead_user_id:
+        lead += " (`/breach lead @someone`)"
+    if not closed and not incident.dpo_owner_user_id:
+        owner += " (`/breach role dpo @someone`)"
     return f"*Incident lead:* {lead} · *DPO owner:* {owner}"
 
 
