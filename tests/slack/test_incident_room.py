@@ -362,3 +362,22 @@ def test_the_cli_posts_its_update_and_handoff_in_the_channel(
     assert main(["incident", "update", incident.ref, "Still quiet"]) == 0
     assert "not posted to Slack (SLACK_BOT_TOKEN is not set)" in capsys.readouterr().out
     settings.cache_clear()
+
+
+def test_an_action_can_be_backdated_from_its_form(harness: Harness) -> None:
+    incident = harness.report()
+    channel = incident.slack_channel_id
+    view_id, view = opened_modal(harness, lambda: harness.driver.command("action", user=REPORTER, channel=channel))
+    done_at = datetime(2026, 11, 23, 9, 45, tzinfo=UTC)
+    values = {"text": text("Revoked the VPN account"), "at_picker": picker(done_at)}
+    forged = harness.driver.view_submission(view, values, user=OUTSIDER, view_id=view_id).json()
+    assert forged["response_action"] == "errors"
+    future = harness.driver.view_submission(
+        view, {**values, "at_picker": picker(NOW + timedelta(hours=1))}, view_id=view_id
+    ).json()
+    assert "is in the future" in future["errors"]["at_picker"]
+    assert harness.driver.view_submission(view, values, view_id=view_id).body == ""
+    [action] = harness.wait_for(
+        lambda: [e for e in events(harness, incident.ref) if e.kind == "action"], "the backdated action"
+    )
+    assert action.at == done_at and action.after["recorded_at"] == NOW.isoformat()
