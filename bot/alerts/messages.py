@@ -72,6 +72,11 @@ def _missed_text(context: AlertContext, zone: ZoneInfo) -> str | None:
     )
 
 
+def _for_lead(context: AlertContext) -> str:
+    """Reminders go to the incident lead: the alert in the incident's channel mentions them."""
+    return f" ({mention(context.lead)}, as incident lead)" if context.lead else ""
+
+
 def incident_channel_message(context: AlertContext, *, now: datetime, zone: ZoneInfo = LONDON) -> Message:
     spec = context.spec
     blocks: list[dict[str, Any]] = [
@@ -80,7 +85,10 @@ def incident_channel_message(context: AlertContext, *, now: datetime, zone: Zone
         {"type": "section", "fields": _fields(context, now, zone)},
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": f"*What to do next*\n{spec.next_step_for(context.ref, context.regime)}"},
+            "text": {
+                "type": "mrkdwn",
+                "text": f"*What to do next*{_for_lead(context)}\n{spec.next_step_for(context.ref, context.regime)}",
+            },
         },
     ]
     others = [

@@ -116,6 +116,7 @@ def _context(row: PlannedAlert, incident: Incident, plan: AlertPlan, missed: lis
         aware_at=plan.aware_at,
         other_deadlines=others,
         missed=tuple(missed),
+        lead=incident.lead_user_id,
     )
 
 

@@ -69,7 +69,9 @@ def test_an_update_is_posted_in_the_channel_and_the_lead_is_reminded_once_when_n
     harness.wait_for(lambda: texts_in(harness, channel, "is now the incident lead"), "the handoff")
 
     # No update yet: four hours after opening (the default), the lead is reminded in the channel, once.
-    sweeper(harness).sweep_once()  # plans the reminder
+    sweeper(harness).sweep_once()  # plans the reminder, and posts the clock's first alert
+    [started] = texts_in(harness, channel, "clock has started")
+    assert f"<@{LEAD}>, as incident lead" in started  # deadline alerts go to the lead too
     harness.clock.advance(timedelta(hours=4, minutes=1))
     sweeper(harness).sweep_once()
     sweeper(harness).sweep_once()
