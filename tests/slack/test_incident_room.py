@@ -285,8 +285,12 @@ def test_a_guest_reporter_still_gets_a_working_channel(harness: Harness) -> None
         "the reporter told",
     )
     assert "usually a guest account" in channel_message_text(told[0])
-    with harness.database.unit_of_work() as session:
-        assert state.setup_state(session, incident.ref).complete
+
+    def complete() -> bool:
+        with harness.database.unit_of_work() as session:
+            return state.setup_state(session, incident.ref).complete
+
+    harness.wait_for(complete, "the setup to finish")
     assert any("could not be added" in e.summary for e in events(harness, incident.ref))
 
 

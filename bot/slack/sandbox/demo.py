@@ -137,6 +137,9 @@ class Demo:
         self.reply(
             "Alex, in the channel: /breach update ...", d.command(f"update {update}", user=REPORTER, channel=channel.id)
         )
+        _wait(lambda: len(slack.messages_in(channel.id)) > shown, "the status update")
+        self.show(f"Posted in #{channel.name}", render.message(slack.messages_in(channel.id)[shown], self.channels()))
+        shown = len(slack.messages_in(channel.id))
         self.reply("Alex, elsewhere: /breach status", d.command("status", user=REPORTER))
         self.reply("Alex tries /breach list", d.command("list", user=REPORTER))
         self.reply("The DPO: /breach list", d.command("list", user=DPO))
