@@ -81,9 +81,12 @@ def _sweeper(rt: Runtime, batch: int = 100, max_batches: int = MAX_BATCHES) -> S
     if not token:
         raise BreachbotError("the sweeper posts to Slack: set SLACK_BOT_TOKEN (xoxb-...) first")
     # max_sleep=0: a 429 comes back to the sweeper, which reschedules the alert for Retry-After.
-    slack = SlackCalls(make_web_client(token, rt.settings.slack_api_url), max_sleep=0)
+    client = make_web_client(token, rt.settings.slack_api_url)
+    slack = SlackCalls(client, max_sleep=0)
     # The sweeper also brings the Slack views up to date: that is how changes made here reach Slack.
     projector = Projector(rt.database, rt.clock, rt.settings, slack)
+    from bot.slack.serve import setup_resumer
+
     return Sweeper(
         rt.database,
         rt.clock,
@@ -92,6 +95,8 @@ def _sweeper(rt: Runtime, batch: int = 100, max_batches: int = MAX_BATCHES) -> S
         batch=batch,
         max_batches=max_batches,
         projector=projector,
+        # Unfinished Slack setups are resumed by whichever sweeper runs, in the bot or on its own.
+        extra_work=[setup_resumer(rt, client)],
     )
 
 

@@ -386,4 +386,6 @@ def test_an_action_can_be_backdated_from_its_form(harness: Harness) -> None:
     [action] = harness.wait_for(
         lambda: [e for e in events(harness, incident.ref) if e.kind == "action"], "the backdated action"
     )
+    assert harness.driver.view_submission(view, values, view_id=view_id).body == ""  # submitted twice
+    assert [e.kind for e in events(harness, incident.ref)].count("action") == 1
     assert action.at == done_at and action.after["recorded_at"] == NOW.isoformat()

@@ -193,7 +193,8 @@ def record_action(
             and last.text == cleaned
             and last.planned == planned
             and last.recorded_by == user
-            and now - last.created_at < REPEAT_WINDOW
+            # A backdated one repeats when it has the same time (a resubmitted form).
+            and (now - last.created_at < REPEAT_WINDOW or (at is not None and last.created_at == at))
         ):
             return ref, False
         action_service.add_action(session, ref, text, actor=user, now=now, planned=planned, happened_at=happened_at)
