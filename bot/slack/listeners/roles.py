@@ -62,7 +62,7 @@ def announce_handoff(ctx: BotContext, ref: str, handoff: Handoff, *, actor: str 
         except SlackCallFailed as problem:
             if problem.error != "already_in_channel":
                 log.warning("could not invite %s to %s: %s", handoff.after, ref, problem)
-    by = f" ({mention(actor)} assigned it)" if actor else ""
+    by = f" ({mention(actor)} assigned it)" if actor and actor != handoff.after else ""
     was = f", taking over from {mention(handoff.before)}" if handoff.before else ""
     text = (
         f":busts_in_silhouette: {mention(handoff.after)} is now the {ROLES[handoff.role]} of {ref}{was}{by}.\n"

@@ -140,6 +140,13 @@ class Demo:
         _wait(lambda: len(slack.messages_in(channel.id)) > shown, "the status update")
         self.show(f"Posted in #{channel.name}", render.message(slack.messages_in(channel.id)[shown], self.channels()))
         shown = len(slack.messages_in(channel.id))
+        d.command(f"lead <@{DPO}>", user=DPO, channel=channel.id)
+        _wait(lambda: len(slack.messages_in(channel.id)) > shown, "the handoff")
+        self.show(
+            "The DPO takes the lead: /breach lead @me; posted",
+            render.message(slack.messages_in(channel.id)[shown], self.channels()),
+        )
+        shown = len(slack.messages_in(channel.id))
         self.reply("Alex, elsewhere: /breach status", d.command("status", user=REPORTER))
         self.reply("Alex tries /breach list", d.command("list", user=REPORTER))
         self.reply("The DPO: /breach list", d.command("list", user=DPO))
