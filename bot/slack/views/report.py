@@ -15,10 +15,6 @@ from bot.slack.views.times import time_blocks
 
 CALLBACK_ID = "open_incident"
 TEXT_INPUT_LIMIT = 3000  # Slack's cap on a plain_text_input
-TIME_HINT = (
-    "UK time (Europe/London), day first: 03/04/2026 14:30 is 3 April. Add GMT, BST, UTC or an offset "
-    "such as +01:00 if you mean another zone, or when the clocks changed that night."
-)
 
 
 def _input(
