@@ -205,7 +205,9 @@ def drive(name: str, port: int, text: str, total: int, concurrency: int, time_li
 
 def submission_to_pin(slack: object, port: int, total: int, concurrency: int) -> Result:
     """Submit `total` report modals (signed, as Slack sends them) and time each until Slack is asked to pin
-    its summary: storing the incident, creating the channel, inviting, posting and pinning."""
+    its summary: storing the incident, creating the channel, inviting, posting and pinning. Each of the
+    `concurrency` clients waits for its incident's pin before reporting the next, so this is the latency
+    with that many setups running at once, not the length of a queue."""
     import json
     import re
 
@@ -224,6 +226,7 @@ def submission_to_pin(slack: object, port: int, total: int, concurrency: int) ->
 
     submitted: dict[int, float] = {}
     pinned: dict[int, float] = {}
+    done: dict[int, threading.Event] = {n: threading.Event() for n in range(total)}
     lock = threading.Lock()
     number = re.compile(r"bench-pin-(\d+)")
 
@@ -235,6 +238,7 @@ def submission_to_pin(slack: object, port: int, total: int, concurrency: int) ->
         if found:
             with lock:
                 pinned.setdefault(int(found.group(1)), time.perf_counter())
+            done[int(found.group(1))].set()
 
     slack.on_call = on_call  # type: ignore[attr-defined]
     driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", SECRET)
@@ -251,6 +255,8 @@ def submission_to_pin(slack: object, port: int, total: int, concurrency: int) ->
             if reply.status != 200 or reply.body:
                 with lock:
                     errors[0] += 1
+                continue
+            done[n].wait(30)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
