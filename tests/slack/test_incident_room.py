@@ -389,3 +389,22 @@ def test_an_action_can_be_backdated_from_its_form(harness: Harness) -> None:
     assert harness.driver.view_submission(view, values, view_id=view_id).body == ""  # submitted twice
     assert [e.kind for e in events(harness, incident.ref)].count("action") == 1
     assert action.at == done_at and action.after["recorded_at"] == NOW.isoformat()
+
+
+def test_the_timeline_reaction_is_a_setting(make_harness: Any) -> None:
+    from bot.config import ConfigError, load_settings
+
+    assert load_settings(BREACHBOT_TIMELINE_REACTION=":eyes:").timeline_reaction == "eyes"
+    with pytest.raises(ConfigError, match="BREACHBOT_TIMELINE_REACTION"):
+        load_settings(BREACHBOT_TIMELINE_REACTION="<!here>")
+    harness = make_harness(BREACHBOT_TIMELINE_REACTION="eyes")
+    incident = harness.report()
+    channel = incident.slack_channel_id
+    pinned = harness.slack.post_as("U_ANALYST", channel, "Pinned the old way")
+    eyed = harness.slack.post_as("U_ANALYST", channel, "Seen on the dark web")
+    for name, ts in (("pushpin", pinned), ("eyes", eyed)):
+        item = {"type": "message", "channel": channel, "ts": ts}
+        harness.driver.event({"type": "reaction_added", "user": REPORTER, "reaction": name, "item": item})
+    harness.wait_for(lambda: harness.slack.ephemerals, "the confirmation")
+    captured = [e for e in events(harness, incident.ref) if e.kind == "message_captured"]
+    assert [e.after["ts"] for e in captured] == [eyed]
