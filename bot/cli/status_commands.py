@@ -7,6 +7,7 @@ the change stands (it is on the timeline) and the command says it was not posted
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from bot.cli.common import actor_name, add_json_flag, emit, runtime
 from bot.domain.timeparse import parse_instant
@@ -14,6 +15,9 @@ from bot.runtime import Runtime
 from bot.services import roles as role_service
 from bot.services import status_updates
 from bot.services.status_updates import StatusUpdate
+
+if TYPE_CHECKING:
+    from bot.slack.context import BotContext
 
 
 def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,8 +41,9 @@ def register_incident_actions(sub: argparse._SubParsersAction) -> None:  # type:
     roles.set_defaults(handler=assign_roles)
 
 
-def _slack_context(rt: Runtime):  # type: ignore[no-untyped-def]
-    """A Slack context for posting, or None when Slack is not configured."""
+def _slack_context(rt: Runtime) -> BotContext | None:
+    """A Slack context for posting, or None when Slack is not configured. Imported late: most CLI
+    commands never touch Slack and should not pay for importing it."""
     if not rt.settings.slack_bot_token:
         return None
     from bot.slack.app import build_context
