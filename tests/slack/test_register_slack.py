@@ -108,7 +108,7 @@ def test_a_refused_upload_is_told_plainly_and_help_lists_the_new_commands(make_h
     told = wait_for_ephemeral(harness, DPO, "Could not post the register")
     assert "(not_in_channel)" in told and "invite the bot" in told and "Traceback" not in told
     shown = channel_message_text(harness.driver.command("help", user=REPORTER).json())
-    for usage in ("/breach register", "/breach near-miss", "/breach action [planned:] [TEXT]", "/breach reported"):
+    for usage in ("/breach register", "/breach near-miss", "/breach action [planned:] TEXT", "/breach reported"):
         assert usage in shown
     assert "/breach aware-at" in shown
 

@@ -10,7 +10,6 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.domain.clock import format_local
-from bot.domain.timeparse import TimeInputError, parse_instant
 from bot.errors import BreachbotError
 from bot.services import processor
 from bot.services.incidents import get_incident
@@ -25,6 +24,7 @@ from bot.slack.subcommands import subcommand
 from bot.slack.views import forms
 from bot.slack.views.records import ACTION_CALLBACK, CONTROLLER_CALLBACK, PLANNED, controller_told_modal
 from bot.slack.views.text import date_token, escape, mention
+from bot.slack.views.times import TimeFieldError, read_time
 
 TELLING = "record that the controller was told"
 
@@ -53,17 +53,17 @@ def register(app: App, ctx: BotContext) -> None:
     @safe
     def submit_action(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         channel = forms.metadata(view).get("channel")
-        text, typed = forms.text(view, "text"), forms.text(view, "at")
+        text = forms.text(view, "text")
         planned = forms.selected_one(view, "state") == PLANNED
         errors: dict[str, str] = {}
         happened_at = None
         if not text:
             errors["text"] = "Say what was done, e.g. 'Reset the passwords of the 40 affected accounts'."
-        if typed and not planned:
+        if not planned:
             try:
-                happened_at = parse_instant(typed, zone=ctx.runtime.settings.timezone, now=ctx.now())
-            except TimeInputError as problem:
-                errors["at"] = str(problem)[:150]
+                happened_at = read_time(view, "at", zone=ctx.runtime.settings.timezone, now=ctx.now(), required=False)
+            except TimeFieldError as problem:
+                errors[problem.block_id] = str(problem)[:150]
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -90,9 +90,9 @@ def register(app: App, ctx: BotContext) -> None:
         errors: dict[str, str] = {}
         told_at = None
         try:
-            told_at = parse_instant(forms.text(view, "at"), zone=ctx.runtime.settings.timezone, now=ctx.now())
-        except TimeInputError as problem:
-            errors["at"] = str(problem)[:150]
+            told_at = read_time(view, "at", zone=ctx.runtime.settings.timezone, now=ctx.now())
+        except TimeFieldError as problem:
+            errors[problem.block_id] = str(problem)[:150]
         if not how:
             errors["how"] = "Say how the controller was told, e.g. 'phone call to their DPO, then email'."
         if errors or told_at is None:

@@ -193,8 +193,7 @@ def record_action(
             and last.text == cleaned
             and last.planned == planned
             and last.recorded_by == user
-            # A backdated one repeats when it has the same time (a resubmitted form).
-            and (now - last.created_at < REPEAT_WINDOW or (at is not None and last.created_at == at))
+            and now - last.created_at < REPEAT_WINDOW
         ):
             return ref, False
         action_service.add_action(session, ref, text, actor=user, now=now, planned=planned, happened_at=happened_at)

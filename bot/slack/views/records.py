@@ -1,5 +1,6 @@
 """Modals for what happened and when: a remedial action with the time it was done, and (for a processor)
-when and how the controller was told. Times are typed and read by the project's time parser."""
+when and how the controller was told. Times are Slack's datetimepicker, or typed and read by the project's
+time parser (bot/slack/views/times.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.slack.views.report import TEXT_INPUT_LIMIT, TIME_HINT, _input
-from bot.slack.views.reporting import typed_time
+from bot.slack.views.report import TEXT_INPUT_LIMIT, _input
 from bot.slack.views.text import context, plain
+from bot.slack.views.times import time_blocks
 
 ACTION_CALLBACK = "remedial_action"
 CONTROLLER_CALLBACK = "controller_told"
@@ -56,14 +57,7 @@ def action_modal(channel: str | None, *, now: datetime, zone: ZoneInfo) -> dict[
                     "initial_option": options[0],
                 },
             },
-            _input(
-                "at",
-                "When was it done?",
-                optional=True,
-                initial=typed_time(now, zone),
-                max_length=100,
-                hint="Preset to now: change it if it was done earlier. " + TIME_HINT,
-            ),
+            *time_blocks("at", "When was it done? (leave empty for now)", optional=True),
         ],
     }
 
@@ -81,13 +75,7 @@ def controller_told_modal(channel: str | None, *, now: datetime, zone: ZoneInfo)
                 "Record when and how you told the controller (UK GDPR Art 33(2)). This stops the processor "
                 "clock's alerts and goes on the timeline and the register."
             ),
-            _input(
-                "at",
-                "When was the controller told?",
-                initial=typed_time(now, zone),
-                max_length=100,
-                hint="Preset to now. " + TIME_HINT,
-            ),
+            *time_blocks("at", "When was the controller told? (preset to now)", initial=now),
             _input(
                 "how",
                 "How?",
