@@ -353,6 +353,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per run at most")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating floor / `/breach open` rounds")
     parser.add_argument("--submissions", type=int, default=200, help="report submissions timed to the pin")
     parser.add_argument("--alerts", type=int, default=200, help="alerts timed from due to posted")
     parser.add_argument("--sweep-interval", type=float, default=2.0, help="the sweeper's interval for that run")
@@ -401,6 +402,16 @@ def main() -> int:
                 drive(name, servers[kind][0], text, args.requests, args.concurrency, args.time_limit)
                 for name, kind, text in runs
             ]
+            # On a shared machine one pair of runs is at the mercy of whatever else runs meanwhile: the
+            # floor and `/breach open` are run again, alternately, and judged on the median round.
+            rounds = [(results[1], results[3])]
+            for _ in range(args.rounds - 1):
+                rounds.append(
+                    tuple(  # type: ignore[arg-type]
+                        drive(name, servers[kind][0], text, args.requests, args.concurrency, args.time_limit)
+                        for name, kind, text in (runs[1], runs[3])
+                    )
+                )
             to_pin = submission_to_pin(slack, servers["breachbot"][0], args.submissions, min(args.concurrency, 10))
         finally:
             for _, process in servers.values():
@@ -414,19 +425,26 @@ def main() -> int:
     print(f"{'app':<28} {'acks':>6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>9} {'errors':>6}")
     for result in results:
         print(result.row())
-    bare, floor, help_, opened = results
+    bare, _, help_, opened = results
     ratio = help_.rps / bare.rps
     verdict = "meets" if help_.p99_ms < TARGET_P99_MS and ratio >= TARGET_RATIO else "MISSES"
     print(
         f"{help_.name}: p99 {help_.p99_ms:.1f} ms (target < {TARGET_P99_MS:.0f}), "
         f"{ratio:.2f} of the ack-only app's throughput (target >= {TARGET_RATIO}): {verdict} the target"
     )
-    ratio = opened.rps / floor.rps
-    factor = opened.p99_ms / floor.p99_ms
+    ratios = [pair[1].rps / pair[0].rps for pair in rounds]
+    factors = [pair[1].p99_ms / pair[0].p99_ms for pair in rounds]
+    for number, (floor_run, open_run) in enumerate(rounds, 1):
+        print(
+            f"  round {number}: floor {floor_run.rps:.0f} req/s p99 {floor_run.p99_ms:.0f} ms; /breach open "
+            f"{open_run.rps:.0f} req/s p99 {open_run.p99_ms:.0f} ms"
+        )
+    ratio, factor = statistics.median(ratios), statistics.median(factors)
     verdict = "meets" if factor <= TARGET_P99_FACTOR and ratio >= TARGET_RATIO else "MISSES"
     print(
         f"{opened.name}: {ratio:.2f} of the fair floor's throughput (target >= {TARGET_RATIO}), p99 {factor:.2f} x "
-        f"the floor's (target <= {TARGET_P99_FACTOR}): {verdict} the target"
+        f"the floor's (target <= {TARGET_P99_FACTOR}), medians of {len(rounds)} alternating rounds: "
+        f"{verdict} the target"
     )
     print(
         f"report submitted -> summary pinned: {len(to_pin.latencies)} of {args.submissions}, "
