@@ -104,15 +104,15 @@ def assign_roles(args: argparse.Namespace) -> int:
         incident, handoffs = role_service.assign_roles(
             session, args.ref, changes, actor=actor_name(args), now=rt.clock.now()
         )
-        ref, lead, owner = incident.ref, incident.lead_user_id, incident.dpo_owner_user_id
+        ref, lead, owner, incident_id = incident.ref, incident.lead_user_id, incident.dpo_owner_user_id, incident.id
     ctx = _slack_context(rt)
     sent: list[str | None] = []
     if ctx is not None and handoffs:
-        from bot.slack.incident_channel import refresh_summary
         from bot.slack.listeners.roles import announce_handoff
+        from bot.slack.projector import refresh_views
 
         sent = [announce_handoff(ctx, ref, handoff, actor=None) for handoff in handoffs]
-        refresh_summary(ctx, ref)
+        refresh_views(ctx, [incident_id])  # the summary shows the roles; the sweeper would catch up too
     note = _posted_note(rt, sent) if handoffs else "nothing changed"
     data = {"ref": ref, "lead": lead, "dpo_owner": owner, "changed": [h.role for h in handoffs], "slack": note}
     emit(args, data, f"{ref}: lead {lead or 'not assigned'}, DPO owner {owner or 'not assigned'}; {note}")

@@ -269,10 +269,13 @@ def test_slack_entity_encoded_command_text_is_stored_once_unescaped(harness: Har
     incident = harness.report()
     # Slack sends `Tom & Jerry <3` in a slash command as `Tom &amp; Jerry &lt;3`.
     reply = harness.driver.command("update Tom &amp; Jerry &lt;3", user=REPORTER, channel=incident.slack_channel_id)
-    assert "Tom &amp; Jerry &lt;3" in reply.json()["text"]
+    assert "Posted in" in reply.json()["text"]
     harness.settle()
     with harness.database.unit_of_work() as session:
-        assert events_for(session, session.get(Incident, incident.id))[-1].summary == "Tom & Jerry <3"
+        update = [e for e in events_for(session, session.get(Incident, incident.id)) if e.kind == "update"][-1]
+        assert update.after["known"] == "Tom & Jerry <3"
+    posted = [str(m["blocks"]) for m in harness.slack.messages_in(incident.slack_channel_id)]
+    assert any("Tom &amp; Jerry &lt;3" in text for text in posted)  # escaped once, in the channel
 
 
 def test_a_conflicting_case_reference_is_refused_with_the_stored_one_escaped(harness: Harness) -> None:

@@ -15,7 +15,7 @@ from bot.services.roles import EXPECTED, ROLES, TITLES, Handoff
 from bot.slack import state
 from bot.slack.client import SlackCallFailed
 from bot.slack.context import BotContext
-from bot.slack.incident_channel import post_to_incident, refresh_summary
+from bot.slack.incident_channel import post_to_incident
 from bot.slack.subcommands import subcommand
 from bot.slack.views.text import escape, mention
 
@@ -47,9 +47,9 @@ def assign_in_slack(ctx: BotContext, ack: Ack, command: dict[str, Any], changes:
         ack(text="Nothing changed: they already hold that role.", response_type="ephemeral")
         return
     ack()
+    # The pinned summary shows the roles: the projector refreshes it when this flow ends.
     for handoff in handoffs:
         announce_handoff(ctx, ref, handoff, actor=user)
-    refresh_summary(ctx, ref)
 
 
 def announce_handoff(ctx: BotContext, ref: str, handoff: Handoff, *, actor: str | None) -> str | None:
