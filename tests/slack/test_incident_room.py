@@ -15,6 +15,7 @@ from bot.domain.alert_plan import UPDATE_REMINDER
 from bot.services import register as register_service
 from bot.services.incidents import close_incident, get_incident
 from bot.services.timeline import events_for
+from bot.slack import state
 from bot.slack.client import SlackCalls, make_web_client
 from bot.store.models import PlannedAlert
 from tests.conftest import NOW
@@ -28,6 +29,19 @@ NEXT_LEAD = "U_NEXTLEAD"
 def sweeper(harness: Harness, **options: Any) -> Sweeper:
     calls = SlackCalls(make_web_client("xoxb-test", harness.slack.api_url), max_sleep=0, sleep=lambda _s: None)
     return Sweeper(harness.database, harness.clock, calls, harness.runtime.settings, worker_id="w-test", **options)
+
+
+def reported(harness: Harness) -> Any:
+    """harness.report(), and then wait for the whole setup: the lead's reminders are for incidents set up."""
+    incident = harness.report()
+
+    def complete() -> bool:
+        with harness.database.unit_of_work() as session:
+            found = state.setup_state(session, incident.ref)
+            return found is not None and found.complete
+
+    harness.wait_for(complete, "the setup to finish")
+    return incident
 
 
 def texts_in(harness: Harness, channel: str, needle: str) -> list[str]:
@@ -60,7 +74,7 @@ def picker(moment: datetime | None) -> dict[str, Any]:
 
 
 def test_an_update_is_posted_in_the_channel_and_the_lead_is_reminded_once_when_none_comes(harness: Harness) -> None:
-    incident = harness.report()
+    incident = reported(harness)
     channel = incident.slack_channel_id
     assert harness.driver.command(f"lead <@{LEAD}|lead>", user=DPO, channel=channel).status == 200
     harness.wait_for(lambda: texts_in(harness, channel, "is now the incident lead"), "the handoff")
@@ -110,7 +124,7 @@ def test_an_update_is_posted_in_the_channel_and_the_lead_is_reminded_once_when_n
 
 
 def test_reminders_stop_when_the_incident_closes(harness: Harness) -> None:
-    incident = harness.report()
+    incident = reported(harness)
     sweeper(harness).sweep_once()
     with harness.database.unit_of_work() as session:
         close_incident(session, incident.ref, reason="It was a test email.", outcome="false-alarm", actor=DPO, now=NOW)
