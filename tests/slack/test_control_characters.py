@@ -15,7 +15,7 @@ from bot.services.timeline import events_for
 from bot.slack.listeners import drafts as drafts_listener
 from bot.store.models import Incident
 from tests.slack.conftest import REPORTER, Harness
-from tests.slack.test_double_submits import kinds, modal_from, told
+from tests.slack.test_double_submits import kinds, modal_from
 from tests.slack.test_register_slack import PRIVACY
 from tests.slack.test_reporting_slack import text_values, wait_for_ephemeral
 from tests.slack.test_triage import DPO, posts, triaged
@@ -36,12 +36,15 @@ def test_a_control_character_typed_in_slack_is_not_stored(harness: Harness) -> N
         lambda: harness.driver.block_action("add_update", incident.ref, user=REPORTER, channel=channel),
         "add_update",
     )
-    harness.driver.view_submission(view, text_values(text="CCTV\x00 \x07requested"), user=REPORTER, view_id=view_id)
-    harness.wait_for(lambda: told(harness, REPORTER, "Added to"), "the confirmation")
+    harness.driver.view_submission(view, text_values(known="CCTV\x00 \x07requested"), user=REPORTER, view_id=view_id)
+    harness.wait_for(
+        lambda: [m for m in harness.slack.messages_in(channel) if "Status update" in str(m.get("text"))], "the update"
+    )
     with harness.database.unit_of_work() as session:
         stored = session.get(Incident, incident.id)
         assert stored is not None
-        assert events_for(session, stored)[-1].summary == "CCTV requested"
+        update = [e for e in events_for(session, stored) if e.kind == "update"][-1]
+        assert update.after["known"] == "CCTV requested"
 
 
 def test_drafts_of_text_stored_with_a_control_character_are_posted_as_files(harness: Harness) -> None:

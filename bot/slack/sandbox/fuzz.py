@@ -70,15 +70,16 @@ CALLBACK_IDS = (
     records.ACTION_CALLBACK,
     records.CONTROLLER_CALLBACK,
 )
-SHORTCUT_IDS = ("report_breach",)  # on a message
+SHORTCUT_IDS = ("report_breach", "add_to_timeline")  # on a message
 GLOBAL_SHORTCUT_IDS = ("report_breach_global",)  # the ⚡ menu
-EVENT_TYPES = ("app_home_opened",)
+EVENT_TYPES = ("app_home_opened", "reaction_added")
 TEXT_BLOCKS = (
     *("text", "title", "description", "aware_at", "occurred_at", "discovered_how", "controller", "reason"),
     *("case_ref", "reported_at", "justification", "policy", "name", "ico_registration", "address", "dpo_name"),
     *("dpo_email", "dpo_phone", "dpo_address", "likely_consequences", "staff_involved", "others_told"),
     *("individuals_told_at", "individuals_told_how", "subjects_count", "records_count", "at", "how"),
     *("contract_hours", "public_description", "public_measures", "measures_in_place"),
+    *("known", "doing", "need"),
 )
 CHOICE_BLOCKS = ("outcome", "cyber_incident", "notify_ico", "individuals", "state", "is_processor", "processors")
 CHOICE_BLOCKS += tuple(q.key for q in QUESTIONS)
@@ -178,7 +179,14 @@ def base_payloads(
             "api_app_id": "A_BREACHBOT",
             "type": "event_callback",
             "event_id": "EVENTFUZZ",
-            "event": {"type": event_type, "user": user, "tab": "home", "channel": channel},
+            "event": {
+                "type": event_type,
+                "user": user,
+                "tab": "home",
+                "channel": channel,
+                "reaction": "pushpin",
+                "item": {"type": "message", "channel": channel, "ts": "1.0"},
+            },
         }
         bases.append(("event", payload))
     return bases
