@@ -114,3 +114,26 @@ def test_advice_received_is_recorded_once_with_who_when_and_what(harness: Harnes
         lambda: [channel_message_text(m) for m in harness.slack.messages_in(channel) if "Advice from" in
                  channel_message_text(m)], "the channel post")  # fmt: skip
     assert "Advice from ICO helpline" in posted[0] and "Report &lt;now&gt;" in posted[0]
+
+
+def test_advice_time_from_the_picker_is_the_same_instant_as_typed(harness: Harness) -> None:
+    from sqlalchemy import select
+
+    from bot.store.models import AdviceReceived
+
+    incident = harness.report()
+    view_id, view = open_facts(harness, incident.slack_channel_id)
+    assert any(b.get("block_id") == "advice_at_picker" for b in view["blocks"])
+    picked = values(advice_from="Our lawyers", advice_text="Tell the ICO today")
+    given = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    picked["advice_at_picker"] = {"value": {"type": "datetimepicker", "selected_date_time": int(given.timestamp())}}
+    assert harness.driver.view_submission(view, picked, user=TEAM_USERS[0], view_id=view_id).body == ""
+    with harness.database.unit_of_work() as session:
+        rows = list(session.scalars(select(AdviceReceived).where(AdviceReceived.incident_id == incident.id)))
+        assert [(r.adviser, r.given_at) for r in rows] == [("Our lawyers", given)]
+    future = values(advice_from="Our lawyers", advice_text="Later advice")
+    future["advice_at_picker"] = {
+        "value": {"type": "datetimepicker", "selected_date_time": int(harness.clock.now().timestamp()) + 86400}
+    }
+    refused = harness.driver.view_submission(view, future, user=TEAM_USERS[0], view_id=view_id).json()
+    assert set(refused["errors"]) == {"advice_at_picker"}

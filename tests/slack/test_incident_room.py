@@ -160,6 +160,16 @@ def test_a_typed_update_by_command_is_posted_and_an_empty_one_opens_the_form_onl
     assert "incident's own channel" in elsewhere["text"]
 
 
+def test_a_mention_in_a_typed_update_stays_a_mention_and_nothing_else_does(harness: Harness) -> None:
+    incident = harness.report()
+    channel = incident.slack_channel_id
+    # As Slack sends it with should_escape: people as <@U…|name> tokens, typed & < > entity-encoded.
+    typed = "update Asked <@U0TEAM1|sam> to check the logs &amp; <!channel> &lt;b&gt;"
+    harness.driver.command(typed, user=REPORTER, channel=channel)
+    [posted] = harness.wait_for(lambda: texts_in(harness, channel, "Status update on"), "the update")
+    assert "Asked <@U0TEAM1> to check the logs &amp; &lt;!channel&gt; &lt;b&gt;" in posted
+
+
 # ---- item 3: roles
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.domain.timeparse import TimeInputError, parse_instant
 from bot.errors import BreachbotError
 from bot.services import advice as advice_service
 from bot.services import facts as facts_service
@@ -24,6 +23,7 @@ from bot.slack.subcommands import subcommand
 from bot.slack.views import forms
 from bot.slack.views.facts import (
     ADVICE_FIELDS,
+    ADVICE_TIME,
     CALLBACK_ID,
     CAUSE_BLOCK,
     REGISTER_TEXT_FIELDS,
@@ -77,20 +77,24 @@ def read_changes(ctx: BotContext, view: dict[str, Any]) -> tuple[dict[str, Any],
     else:
         if told_at is not None:
             changes["individuals_told_at"] = told_at
-    given = {block: forms.text(view, block) for block, *_ in ADVICE_FIELDS}
-    adviser, advice_at, advice = given.values()
-    if any(given.values()):
+    adviser, advice = (forms.text(view, block) for block, *_ in ADVICE_FIELDS)
+    advice_block = ADVICE_TIME[0]
+    try:
+        given_at = read_time(view, advice_block, zone=ctx.runtime.settings.zone, now=ctx.now(), required=False)
+    except TimeFieldError as problem:
+        errors[problem.block_id] = str(problem)[:150]
+        given_at, time_problem = None, True
+    else:
+        time_problem = False
+    if adviser or advice or given_at or time_problem:
+        given = {ADVICE_FIELDS[0][0]: adviser, ADVICE_FIELDS[1][0]: advice}
+        if not time_problem:
+            given[advice_block] = given_at
         missing = [block for block, value in given.items() if not value]
         for block in missing:
             errors[block] = "Advice needs who gave it, when and what it was."
-        if advice_at:
-            try:
-                given_at = parse_instant(advice_at, zone=ctx.runtime.settings.zone, now=ctx.now())
-            except TimeInputError as problem:
-                errors["advice_at"] = str(problem)[:150]
-            else:
-                if not missing:
-                    changes["advice"] = (adviser, given_at, advice)
+        if not missing and not time_problem:
+            changes["advice"] = (adviser, given_at, advice)
     hours = forms.text(view, "contract_hours")
     if hours:
         if hours.isdigit() and int(hours) > 0:

@@ -49,9 +49,10 @@ REGISTER_TEXT_FIELDS = (
 )
 CAUSE_BLOCK = "cause_category"
 # Advice received is a list, not a fact: each save with these filled adds one piece of advice to the register.
+# When it was given is a time field pair (ADVICE_TIME), placed between who gave it and what it was.
+ADVICE_TIME = ("advice_at", "Advice received: when was it given?")
 ADVICE_FIELDS = (
     ("advice_from", "Advice received: from whom?", "e.g. our DPO, our lawyers, the ICO helpline", False),
-    ("advice_at", "When was it given?", "UK time unless you add GMT, BST or an offset, e.g. 24/11/2026 10:30", False),
     ("advice_text", "What was the advice?", "The register keeps who advised what, and when (ICO audit toolkit).", True),
 )
 
@@ -139,7 +140,9 @@ def facts_modal(incident: Incident, zone: ZoneInfo) -> dict[str, Any]:
         _text_input(*TEXT_FIELDS[3][:3], incident.individuals_told_how),
         *[_text_input(key, label, hint, getattr(incident, key)) for key, label, hint in TEXT_FIELDS[4:]],
         _text_input(*REGISTER_TEXT_FIELDS[1][:3], incident.reasons_not_told),
-        *[_advice_input(block, label, hint, multiline) for block, label, hint, multiline in ADVICE_FIELDS],
+        _advice_input(*ADVICE_FIELDS[0]),
+        *time_blocks(*ADVICE_TIME, optional=True),
+        *[_advice_input(block, label, hint, multiline) for block, label, hint, multiline in ADVICE_FIELDS[1:]],
     ]
     if incident.is_processor:
         hours = str(incident.contract_hours) if incident.contract_hours else None

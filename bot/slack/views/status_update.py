@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.services.status_updates import LABELS, PART_LIMIT, StatusUpdate
-from bot.slack.views.text import context, date_token, escape, mention, plain, section
+from bot.slack.views.text import context, date_token, escape, escape_keeping_mentions, mention, plain, section
 from bot.slack.views.times import time_blocks
 
 CALLBACK_ID = "add_update"
@@ -57,7 +57,8 @@ def update_message(
     ref: str, status: StatusUpdate, *, author: str, at: datetime, zone: ZoneInfo, backdated: bool
 ) -> tuple[str, list[dict[str, Any]]]:
     """The channel message: mrkdwn, every person's word escaped."""
-    lines = [f"*{label}:* {escape(text)}" for label, text in status.lines(zone) if label != "Next update by"]
+    shown = [(label, text) for label, text in status.lines(zone) if label != "Next update by"]
+    lines = [f"*{label}:* {escape_keeping_mentions(text)}" for label, text in shown]
     if status.next_update_by is not None:
         lines.append(f"*Next update by:* {date_token(status.next_update_by, zone)}")
     as_of = f" (as of {date_token(at, zone)})" if backdated else ""

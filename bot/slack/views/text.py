@@ -20,6 +20,16 @@ def escape(text: str | None) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Slack sends a slash command's @-mentions as <@U123|name> tokens (should_escape). Once escaped for display they
+# would show as markup, so a person's mention is let through again; nothing else (links, @channel) is.
+_ESCAPED_USER_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,30})(?:\|[^&<>]{0,80})?&gt;")
+
+
+def escape_keeping_mentions(text: str | None) -> str:
+    """`escape`, with Slack's user mentions (<@U123> or <@U123|name>) left as mentions."""
+    return _ESCAPED_USER_MENTION.sub(r"<@\1>", escape(text))
+
+
 def unescape(text: str) -> str:
     """Undo Slack's own escaping of &, < and > in the text it sends (a slash command's text): stored once
     as typed, and escaped again, once, when shown."""
