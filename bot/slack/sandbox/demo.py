@@ -11,6 +11,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -211,14 +212,18 @@ def run_demo(out: TextIO) -> int:
             f"the privacy team is the DPO ({DPO}). Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)\n"
             "to run against your workspace; see the README's Slack section.\n"
         )
+        # The listeners' after-ack work (bringing Slack views up to date) must end before the throwaway
+        # database is removed, so the demo owns their thread pool and waits for it.
+        listeners = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bolt")
         try:
-            with LocalServer(wsgi_app(create_app(runtime))) as server:
+            with LocalServer(wsgi_app(create_app(runtime, listener_executor=listeners))) as server:
                 aware = (runtime.clock.now() - timedelta(hours=5)).astimezone(settings.zone)
                 calls = SlackCalls(make_web_client(settings.slack_bot_token, settings.slack_api_url), max_sleep=0)
                 sweeper = Sweeper(runtime.database, runtime.clock, calls, settings)
                 demo = Demo(slack, SlackDriver(server.url, secret), out, sweep=sweeper.sweep_once)
                 demo.play(aware.strftime("%d/%m/%Y %H:%M"))
         finally:
+            listeners.shutdown(wait=True)
             dispose_engine(url)
         calls = [c.method for c in slack.calls]
         out.write(f"\nDone. The bot made {len(calls)} Web API calls: {json.dumps(sorted(set(calls)))}\n")

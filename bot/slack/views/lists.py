@@ -28,7 +28,6 @@ def help_blocks(team: str) -> list[dict[str, Any]]:
             "for each incident, and the record the law asks for.\n"
             "• `/breach open [title]`: report a breach. Anyone can, and should, even if unsure.\n"
             "• `/breach status`: in an incident's channel, its summary; elsewhere, the incidents you may see.\n"
-            "• `/breach update TEXT`: in an incident's channel, add a note to its timeline.\n"
             "• `/breach list`: open incidents, nearest deadline first (privacy team).\n"
             "• `/breach close`: in an incident's channel, close it with an outcome and a reason (privacy team).\n"
             "• The *Report a breach* shortcut (the ⚡ menu, or ⋮ on a message) and the button in the app's "

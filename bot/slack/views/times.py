@@ -58,7 +58,7 @@ def time_blocks(
         {
             "type": "input",
             "block_id": block_id,
-            "label": plain("…or type it" + ("" if not optional else " (optional)"), 2000),
+            "label": plain("…or type it", 2000),
             "optional": True,
             "hint": plain(TYPED_HINT, 2000),
             "element": typed,
