@@ -83,17 +83,26 @@ class Harness:
             time.sleep(0.02)
         raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
-    def settle(self, quiet: float = 0.1, timeout: float = 5.0) -> None:
-        """Wait until the bot has run no SQL for `quiet` seconds: a flow's after-ack work (its setup, then
-        bringing its Slack views up to date) has ended."""
+    def settle(self, quiet: float = 0.25, timeout: float = 10.0) -> None:
+        """Wait until the bot has run no SQL and made no Slack call for `quiet` seconds: a flow's after-ack
+        work (its setup, then bringing its Slack views up to date) has ended. Slack calls count too: on a
+        loaded machine one call can outlast the quiet window with no SQL around it."""
         last = [time.monotonic()]
+        calls_seen = [len(self.slack.calls)]
 
         def note(*_: Any) -> None:
             last[0] = time.monotonic()
 
+        def quiet_now() -> bool:
+            calls = len(self.slack.calls)
+            if calls != calls_seen[0]:
+                calls_seen[0] = calls
+                last[0] = time.monotonic()
+            return time.monotonic() - last[0] > quiet
+
         event.listen(self.database.engine, "before_cursor_execute", note)
         try:
-            self.wait_for(lambda: time.monotonic() - last[0] > quiet, "the bot to go quiet", timeout)
+            self.wait_for(quiet_now, "the bot to go quiet", timeout)
         finally:
             event.remove(self.database.engine, "before_cursor_execute", note)
 

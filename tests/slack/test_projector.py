@@ -186,7 +186,10 @@ def test_after_the_deadline_passes_a_sweep_shows_late_and_the_delay_button(team_
     incident = harness.report()  # aware 23/11/2026 09:00 UTC: the ICO deadline is 26/11 09:00
     harness.settle()
     assert "LATE" not in summary(harness, incident) and "delay_reasons" not in buttons(harness, incident)
-    assert "due Thu 26 Nov 2026, 09:00 GMT" in harness.slack.channels[incident.slack_channel_id].topic
+    harness.wait_for(
+        lambda: "due Thu 26 Nov 2026, 09:00 GMT" in harness.slack.channels[incident.slack_channel_id].topic,
+        "the topic with the deadline",
+    )
 
     harness.clock.advance(timedelta(hours=69, minutes=1))  # 26/11 09:01
     sweep(harness)
