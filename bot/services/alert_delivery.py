@@ -100,38 +100,41 @@ def schedule_repeat(session: Session, alert: PlannedAlert | Any, plan: AlertPlan
     _insert_ignoring_duplicates(session, [row])
 
 
+def _alert_context(row: PlannedAlert, incident: Incident, **specific: Any) -> AlertContext:
+    """What every alert message says of its incident, plus what its kind adds (`specific`)."""
+    return AlertContext(
+        alert_id=row.id,
+        ref=incident.ref,
+        title=incident.title,
+        status=incident.status,
+        regime=row.regime,
+        kind=row.kind,
+        due_at=row.due_at,
+        lead=incident.lead_user_id,
+        **specific,
+    )
+
+
 def _context(row: PlannedAlert, incident: Incident, plan: AlertPlan, missed: list[dict[str, Any]]) -> AlertContext:
     running = [key for key in incident.regimes if key not in plan.stopped and key != row.regime]
     hours = incident.contract_hours
     others = tuple((key, due) for key in running if (due := deadline_of(key, plan.aware_at, hours)) is not None)
-    return AlertContext(
-        alert_id=row.id,
-        ref=incident.ref,
-        title=incident.title,
-        status=incident.status,
-        regime=row.regime,
-        kind=row.kind,
-        due_at=row.due_at,
+    return _alert_context(
+        row,
+        incident,
         deadline=deadline_of(row.regime, plan.aware_at, hours),
         aware_at=plan.aware_at,
         other_deadlines=others,
         missed=tuple(missed),
-        lead=incident.lead_user_id,
     )
 
 
 def _reminder_context(session: Session, row: PlannedAlert, incident: Incident) -> AlertContext:
-    return AlertContext(
-        alert_id=row.id,
-        ref=incident.ref,
-        title=incident.title,
-        status=incident.status,
-        regime=row.regime,
-        kind=row.kind,
-        due_at=row.due_at,
+    return _alert_context(
+        row,
+        incident,
         deadline=None,
         aware_at=incident.aware_at,
-        lead=incident.lead_user_id,
         last_update_at=last_update_at(session, incident.id),
     )
 

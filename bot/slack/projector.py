@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,26 +59,27 @@ class Rendered:
     refresh_at: datetime | None
 
 
-class ViewKind:
+class ViewKind(ABC):
     """One kind of view: whether an incident should have it, how it renders, how it reaches Slack."""
 
     key = ""
 
+    @abstractmethod
     def wanted(self, incident: Incident, settings: Settings) -> bool:
-        raise NotImplementedError
+        """Whether this incident should have this view now."""
 
+    @abstractmethod
     def render(self, incident: Incident, view: SlackView, now: datetime, settings: Settings) -> dict[str, Any] | None:
         """The payload to send, or None when there is nothing to show (yet)."""
-        raise NotImplementedError
 
     def where(self, incident: Incident, view: SlackView, settings: Settings) -> tuple[str | None, str | None]:
         return view.channel_id or incident.slack_channel_id, view.ts
 
+    @abstractmethod
     def publish(
         self, calls: SlackCalls, channel: str, ts: str | None, payload: dict[str, Any]
     ) -> tuple[str | None, str | None]:
         """Send it; returns where it now lives (channel, ts)."""
-        raise NotImplementedError
 
 
 class SummaryView(ViewKind):
