@@ -49,7 +49,13 @@ SEALED_FIELDS = (
 )
 
 
+# Exact types that are already canonical: checked first, as nearly every value in a timeline is one.
+_CANONICAL_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _canonical(value: Any) -> Any:
+    if type(value) in _CANONICAL_SCALARS:
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Mapping):

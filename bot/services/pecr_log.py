@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,18 @@ from bot.domain.register_columns import PECR_LOG_COLUMNS
 from bot.errors import BreachbotError
 from bot.services.org import get_profile
 from bot.services.register import load_register
-from bot.services.register_export import Formats, as_json, as_text, defuse, replacing, row_height, table_sheet
+from bot.services.register_export import (
+    Formats,
+    Sheet,
+    as_json,
+    as_text,
+    defuse,
+    records_of,
+    replacing,
+    row_height,
+    save_workbook,
+    table_sheet,
+)
 
 LOG_FORMATS = ("xlsx", "csv", "json")
 
@@ -112,22 +122,23 @@ def _write_csv(log: PecrLog, path: Path) -> None:
 
 
 def _write_xlsx(log: PecrLog, path: Path) -> None:
-    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    workbook = xlsxwriter.Workbook(str(path), options)
-    formats = Formats(workbook)
+    formats = Formats()
     generated = f"{log.generated_at.astimezone(UTC):%d/%m/%Y %H:%M} UTC"
     if log.nil_return:
-        sheet = workbook.add_worksheet("Nil return")
-        sheet.set_column(0, 0, 110, formats.text)
-        sheet.set_row(0, 20)
-        sheet.write_string(0, 0, f"PECR breach log, {log.month_name}", formats.title)
-        sheet.set_row(1, row_height([log.statement()], [110]))
-        sheet.write_string(1, 0, log.statement(), formats.text)
-        sheet.write_string(2, 0, f"Generated {generated} by Breachbot.", formats.text)
-        sheet.set_landscape()
+        # One column: the title as its heading, then the statement and when it was made.
+        lines = [log.statement(), f"Generated {generated} by Breachbot."]
+        sheet = Sheet(
+            name="Nil return",
+            records=records_of([f"PECR breach log, {log.month_name}"], [[line] for line in lines]),
+            widths=[110.0],
+            formats=[formats.text],
+            header_format=formats.title,
+            row_heights={0: 20, 1: row_height([lines[0]], [110]) or 15},
+            page_setup={"landscape": True, "paper_size": 9},
+        )
     else:
-        table_sheet(workbook, formats, "PECR breach log", PECR_LOG_COLUMNS, log.entries, generated)
-    workbook.close()
+        sheet = table_sheet(formats, "PECR breach log", PECR_LOG_COLUMNS, log.entries, generated)
+    save_workbook([sheet], path)
 
 
 _WRITERS = {"xlsx": _write_xlsx, "csv": _write_csv, "json": _write_json}

@@ -16,11 +16,12 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-import xlsxwriter
+from rustpy_xlsxwriter import Format, write_worksheets
 
 from bot.domain import register as domain
 from bot.domain.plaintext import clean_text
@@ -154,6 +155,8 @@ def write_json(register: Register, stream: IO[str]) -> None:
 
 def _cell(value: Any, kind: str) -> Any:
     """Dates and numbers stay typed, so Excel sorts and filters them; everything else is text."""
+    if type(value) is str and value.isprintable() and len(value) <= EXCEL_CELL_LIMIT:
+        return value  # most cells of a large register: nothing to convert, clean or cut
     if kind == "datetime" and isinstance(value, datetime):
         return _utc_naive(value)
     if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
@@ -207,83 +210,123 @@ def row_height(cells: Sequence[Any], widths: Sequence[float]) -> float | None:
 
 
 class Formats:
-    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
-        self.header = workbook.add_format(
-            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDE5F0", "bottom": 1}
-        )
-        self.text = workbook.add_format({"text_wrap": True, "valign": "top"})
-        self.date = workbook.add_format({"num_format": UK_DATE_TIME, "valign": "top", "align": "left"})
-        self.number = workbook.add_format({"valign": "top"})
-        self.title = workbook.add_format({"bold": True, "font_size": 14})
-        self.bold_wrap = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    """The register's cell formats, made once per workbook."""
 
-    def for_kind(self, kind: str) -> Any:
+    def __init__(self) -> None:
+        self.header = Format().set_bold().set_text_wrap().set_align("top")
+        self.header.set_background_color("#DDE5F0").set_border_bottom("thin")
+        self.text = Format().set_text_wrap().set_align("top")
+        self.date = Format().set_num_format(UK_DATE_TIME).set_align("top").set_align("left")
+        self.number = Format().set_align("top")
+        self.title = Format().set_bold().set_font_size(14)
+        self.bold_wrap = Format().set_bold().set_text_wrap().set_align("top")
+
+    def for_kind(self, kind: str) -> Format:
         return {"datetime": self.date, "number": self.number}.get(kind, self.text)
 
 
-def _print_setup(sheet: Any, title: str, total_width: float, generated: str) -> None:
+@dataclass
+class Sheet:
+    """One worksheet as the writer takes it: a header row of headings, then one record per row.
+
+    Rows are records keyed by heading (headings are unique within a sheet). Everything else is how the
+    sheet looks, prints and is navigated; `header_row` leaves room above the table for merged lines."""
+
+    name: str
+    records: list[dict[str, Any]]
+    widths: list[float]
+    formats: list[Format]
+    header_format: Format
+    row_heights: dict[int, float] = field(default_factory=dict)
+    page_setup: dict[str, Any] = field(default_factory=dict)
+    header_row: int = 0
+    merges: list[tuple[Any, ...]] = field(default_factory=list)
+    freeze: tuple[int, int] | None = None
+    autofilter: bool = False
+
+
+def records_of(headings: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows as the writer's records. A table with no rows keeps its header row: one blank row under it."""
+    if len(set(headings)) != len(headings):
+        raise ValueError(f"a sheet's headings must be unique: {list(headings)}")
+    if not rows:
+        return [dict.fromkeys(headings)]
+    return [dict(zip(headings, row, strict=True)) for row in rows]
+
+
+def save_workbook(sheets: Sequence[Sheet], path: Path) -> None:
+    """Write the sheets, in order, as one workbook; the first sheet is the one it opens on."""
+    names = [s.name for s in sheets]
+    write_worksheets(
+        [(s.name, s.records) for s in sheets],
+        str(path),
+        column_widths={s.name: s.widths for s in sheets},
+        column_formats={s.name: s.formats for s in sheets},
+        header_format={s.name: s.header_format for s in sheets},
+        header_row={s.name: s.header_row for s in sheets},
+        merge_ranges={s.name: s.merges for s in sheets if s.merges},
+        row_heights={s.name: s.row_heights for s in sheets if s.row_heights},
+        freeze_panes={s.name: {"row": s.freeze[0], "col": s.freeze[1]} for s in sheets if s.freeze},
+        autofilter={s.name: s.autofilter for s in sheets},
+        page_setup={s.name: s.page_setup for s in sheets if s.page_setup},
+        # Only the first sheet is selected: two selected tabs would open grouped, and an edit would hit both.
+        sheet_view={name: {"selected": number == 0} for number, name in enumerate(names)},
+        # Shared strings keep each sheet in memory until it is written. The writer's streaming mode (its
+        # default) drops the heights of rows above a header and writes a sheet's last row twice when it has a
+        # height, which Excel refuses; tests/register/test_xlsx_file.py checks for both.
+        dedupe_strings={"general": True},
+    )
+
+
+def print_setup(title: str, total_width: float, generated: str, repeat_column: bool = True) -> dict[str, Any]:
     """Landscape A4, fitted to as many pages across as the columns need (one when they fit), with the
     header row and the reference column on every page and the page number in the footer."""
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    sheet.repeat_rows(0)
-    sheet.repeat_columns(0)
-    sheet.fit_to_pages(max(1, math.ceil(total_width / _PAGE_WIDTH_UNITS)), 0)
-    sheet.set_header(f"&L&B{title}&R{generated}")
-    sheet.set_footer("&CPage &P of &N")
+    setup: dict[str, Any] = {
+        "landscape": True,
+        "paper_size": 9,
+        "margins": {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6},
+        "repeat_rows": 0,
+        "fit_to_pages": (max(1, math.ceil(total_width / _PAGE_WIDTH_UNITS)), 0),
+        "header": f"&L&B{title}&R{generated}",
+        "footer": "&CPage &P of &N",
+    }
+    if repeat_column:
+        setup["repeat_columns"] = 0
+    return setup
 
 
 def table_sheet(
-    workbook: xlsxwriter.Workbook,
-    formats: Formats,
-    title: str,
-    columns: Sequence[Column],
-    rows: Sequence[dict[str, Any]],
-    generated: str,
-) -> None:
-    sheet = workbook.add_worksheet(title)
-    kinds = [c.kind for c in columns]
+    formats: Formats, title: str, columns: Sequence[Column], rows: Sequence[dict[str, Any]], generated: str
+) -> Sheet:
     # Cells are made first so the widths and row heights can fit them.
+    keyed = [(c.key, c.kind, c.blank_when_none) for c in columns]
     cells = [
-        [None if c.blank_when_none and row[c.key] is None else _cell(row[c.key], c.kind) for c in columns]
-        for row in rows
+        [None if blank and row[key] is None else _cell(row[key], kind) for key, kind, blank in keyed] for row in rows
     ]
     widths = [_width(c.heading, c.kind, [r[i] for r in cells]) for i, c in enumerate(columns)]
-    for number, (width, kind) in enumerate(zip(widths, kinds, strict=True)):
-        sheet.set_column(number, number, width, formats.for_kind(kind))
-    sheet.freeze_panes(1, 1)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
-    _print_setup(sheet, title, sum(widths), generated)
     headings = [c.heading for c in columns]
-    sheet.set_row(0, row_height(headings, widths) or _LINE_POINTS)
-    sheet.write_row(0, 0, headings, formats.header)
-    writers = [
-        (sheet.write_datetime, formats.date) if kind == "datetime" else
-        (sheet.write_number, formats.number) if kind == "number" else
-        (sheet.write_string, formats.text)
-        for kind in kinds
-    ]  # fmt: skip
+    heights = {0: row_height(headings, widths) or _LINE_POINTS}
     for row_number, row in enumerate(cells, 1):
         height = row_height(row, widths)
         if height is not None:
-            sheet.set_row(row_number, height)
-        for column_number, value in enumerate(row):
-            write, cell_format = writers[column_number]
-            if value is None:  # a column that leaves "nothing" empty
-                continue
-            if type(value) is str:
-                sheet.write_string(row_number, column_number, value, formats.text)
-            else:
-                write(row_number, column_number, value, cell_format)
+            heights[row_number] = height
+    return Sheet(
+        name=title,
+        records=records_of(headings, cells),
+        widths=widths,
+        formats=[formats.for_kind(c.kind) for c in columns],
+        header_format=formats.header,
+        row_heights=heights,
+        page_setup=print_setup(title, sum(widths), generated),
+        freeze=(1, 1),
+        autofilter=True,
+    )
 
 
-def _read_me(
-    workbook: xlsxwriter.Workbook, formats: Formats, register: Register, columns: Sequence[Column], generated: str
-) -> None:
-    sheet = workbook.add_worksheet("Read me")
-    for number, width in enumerate((28, 38, 60, 60)):
-        sheet.set_column(number, number, width, formats.text)
+_READ_ME_WIDTHS = [28.0, 38.0, 60.0, 60.0]
+
+
+def _read_me(formats: Formats, register: Register, columns: Sequence[Column], generated: str) -> Sheet:
     failed = [row["ref"] for row in register.integrity if not row["chain_verified"]]
     integrity = (
         f"Every incident's timeline verified: all {len(register.integrity)} hash chains are intact."
@@ -299,42 +342,50 @@ def _read_me(
     lines = [
         ("Breach register (UK GDPR Art 33(5); PECR reg 5A(8))", formats.title),
         (f"Generated {generated}. {len(register.entries)} entries"
-         + (f" ({'; '.join(filters)})" if filters else ", every incident and near miss") + ".", None),
+         + (f" ({'; '.join(filters)})" if filters else ", every incident and near miss") + ".", formats.text),
         (integrity, formats.bold_wrap),
         ("Times are UTC, shown as dd/mm/yyyy hh:mm. 'not yet known' means the fact has not been recorded yet; "
          "'not applicable' means it does not apply to this incident (a near miss has no deadline or severity, "
-         "a breach the ICO was not told of has no ICO report time).", None),
+         "a breach the ICO was not told of has no ICO report time).", formats.text),
         ("Columns for a regime no incident here is under are left out (every row would read 'not applicable'); "
-         "the JSON export has every column.", None),
+         "the JSON export has every column.", formats.text),
         ("A very long text shows its first 15 lines on screen and on paper; the whole text is in the cell "
-         "(and in the JSON export).", None),
+         "(and in the JSON export).", formats.text),
         ("The header row stays in view and every column can be filtered. Printed, the register runs landscape, "
-         "with the header row and the reference repeated on every page.", None),
+         "with the header row and the reference repeated on every page.", formats.text),
     ]  # fmt: skip
-    widths = (28, 38, 60, 60)
-    row_number = 0
-    for text, cell_format in lines:
-        height = 20 if cell_format is formats.title else row_height([text], [sum(widths)])
-        sheet.set_row(row_number, height or _LINE_POINTS)
-        sheet.merge_range(row_number, 0, row_number, 3, text, cell_format or formats.text)
-        row_number += 1
-    row_number += 1
-    sheet.write_row(row_number, 0, ["Sheet", "Column", "What it means", "Where it comes from"], formats.header)
-    sheet.repeat_rows(row_number)
+    widths = _READ_ME_WIDTHS
+    last_column = len(widths) - 1
+    merges: list[tuple[Any, ...]] = []
+    heights: dict[int, float] = {}
+    for row_number, (text, cell_format) in enumerate(lines):
+        merges.append((row_number, 0, row_number, last_column, text, cell_format))
+        heights[row_number] = 20 if cell_format is formats.title else row_height([text], [sum(widths)]) or _LINE_POINTS
+    header_row = len(lines) + 1  # a blank line between the notes and the table
+    described: list[list[str]] = []
     for sheet_name, described_columns in (
         ("Register", columns),
         ("Timeline", TIMELINE_COLUMNS),
         ("Timeline integrity", INTEGRITY_COLUMNS),
     ):
         for column in described_columns:
-            row_number += 1
             source = column.source or ("the incident's hash-chained timeline" if sheet_name != "Register" else "")
-            described = [sheet_name, column.heading, column.meaning, source]
-            sheet.set_row(row_number, row_height(described, widths) or _LINE_POINTS)
-            sheet.write_row(row_number, 0, described, formats.text)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+            described.append([sheet_name, column.heading, column.meaning, source])
+    for number, row in enumerate(described, header_row + 1):
+        height = row_height(row, widths)
+        if height is not None:
+            heights[number] = height
+    return Sheet(
+        name="Read me",
+        records=records_of(["Sheet", "Column", "What it means", "Where it comes from"], described),
+        widths=widths,
+        formats=[formats.text] * len(widths),
+        header_format=formats.header,
+        row_heights=heights,
+        page_setup={"landscape": True, "paper_size": 9, "fit_to_pages": (1, 0), "repeat_rows": header_row},
+        header_row=header_row,
+        merges=merges,
+    )
 
 
 def write_xlsx(register: Register, path: Path) -> None:
@@ -343,20 +394,22 @@ def write_xlsx(register: Register, path: Path) -> None:
 
 
 def _write_xlsx(register: Register, path: Path) -> None:
+    # Every value is written as the type it is: a reported title like =HYPERLINK(...) is a string cell,
+    # never a formula or a link (the writer makes formulas only from columns declared as formulas).
     generated = f"{_uk_when(register.generated_at)} UTC"
-    # No formulas or links from text: a reported title like =HYPERLINK(...) stays the words it was. Shared
-    # strings (not constant-memory mode): the register repeats the same words in most cells, and writing
-    # each once measured faster; 10,000 incidents stay well within memory.
-    options = {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
-    workbook = xlsxwriter.Workbook(str(path), options)
-    formats = Formats(workbook)
+    formats = Formats()
     columns = columns_in_use(register.entries)
-    _read_me(workbook, formats, register, columns, generated)
-    table_sheet(workbook, formats, "Register", columns, register.entries, generated)
-    table_sheet(workbook, formats, "Timeline", TIMELINE_COLUMNS, register.timeline, generated)
-    table_sheet(workbook, formats, "Timeline integrity", INTEGRITY_COLUMNS, register.integrity, generated)
-    workbook.worksheets()[1].activate()
-    workbook.close()
+    save_workbook(
+        [
+            # The workbook opens on the register itself; the Read me beside it starts with whether every
+            # timeline verified.
+            table_sheet(formats, "Register", columns, register.entries, generated),
+            _read_me(formats, register, columns, generated),
+            table_sheet(formats, "Timeline", TIMELINE_COLUMNS, register.timeline, generated),
+            table_sheet(formats, "Timeline integrity", INTEGRITY_COLUMNS, register.integrity, generated),
+        ],
+        path,
+    )
 
 
 @contextmanager

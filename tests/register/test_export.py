@@ -57,8 +57,10 @@ def test_xlsx_round_trip_with_real_dates_and_the_whole_timeline(database: Databa
     register = loaded(database)
     path = export_register(register, "xlsx", tmp_path / "register.xlsx")
     workbook = load_workbook(path)
-    assert workbook.sheetnames == ["Read me", "Register", "Timeline", "Timeline integrity"]
+    assert workbook.sheetnames == ["Register", "Read me", "Timeline", "Timeline integrity"]
     assert workbook.active.title == "Register"
+    # One selected tab: two would open grouped in Excel, and an edit to one would be made to both.
+    assert [sheet.title for sheet in workbook.worksheets if sheet.sheet_view.tabSelected] == ["Register"]
     rows = list(workbook["Register"].iter_rows(values_only=True))
     assert list(rows[0]) == [c.heading for c in columns_in_use(register.entries)]
     assert len(rows) == 1 + len(register.entries)

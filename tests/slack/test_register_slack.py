@@ -48,7 +48,7 @@ def test_register_goes_only_to_the_privacy_channel_as_a_valid_xlsx(make_harness:
     assert stored["channel"] == PRIVACY and stored["filename"] == "breach-register-2026-11-23-1200.xlsx"
     assert "Payroll" not in str(stored["initial_comment"])  # the comment shows in the channel: counts only
     workbook = load_workbook(io.BytesIO(stored["content"]), read_only=True)
-    assert workbook.sheetnames == ["Read me", "Register", "Timeline", "Timeline integrity"]
+    assert workbook.sheetnames == ["Register", "Read me", "Timeline", "Timeline integrity"]
     rows = list(workbook["Register"].iter_rows(values_only=True))
     assert len(rows) == 2 and incident.ref in rows[1] and "Payroll <sent> to the wrong person" in rows[1]
     assert not [m for m in harness.slack.messages if m["channel"] != PRIVACY and "register" in str(m["text"])]
