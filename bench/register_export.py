@@ -24,18 +24,36 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 
-from bot.domain.chain import GENESIS, KEYED, incident_seal, keyed_event_hash
+from bot.domain.chain import (
+    GENESIS,
+    KEYED,
+    incident_seal,
+    key_check,
+    keyed_event_hash,
+    register_digest,
+    state_digest,
+)
 from bot.services.assessments import compute
+from bot.services.incidents import REF_PREFIX
 from bot.services.register import load_register
 from bot.services.register_export import export_register
 from bot.services.register_report import build_board_report, write_board_report
 from bot.services.timeline import jsonable
 from bot.store import migrate
-from bot.store.models import AdviceReceived, Assessment, Incident, Override, RemedialAction, TimelineEvent
-from bot.store.sealing import session_key
+from bot.store.models import (
+    AdviceReceived,
+    Assessment,
+    Incident,
+    Override,
+    RefCounter,
+    RegisterSeal,
+    RemedialAction,
+    TimelineEvent,
+)
+from bot.store.sealing import REGISTER_ROW, session_key
 from bot.store.session import Database, dispose_engine
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -81,7 +99,7 @@ def seed(database: Database, count: int) -> None:
     results = [(answers, compute(answers)[1].to_dict()) for answers in ANSWERS]
     incidents, assessments, overrides, actions, events = [], [], [], [], []
     for n in range(1, count + 1):
-        ref = f"BR-2026-{n:05d}"
+        ref = f"{REF_PREFIX}-2026-{n:04d}"  # as incidents.open_incident numbers them
         # Spread over the year before NOW, so the board report has months to chart.
         aware = NOW - timedelta(hours=1 + (n * 7717) % (330 * 24), minutes=n % 60)
         near_miss = n % 20 == 0
@@ -176,8 +194,24 @@ def seed(database: Database, count: int) -> None:
                     "created_at": aware + timedelta(minutes=30),
                 }
             )
+    # The reference counter and the register's seal, as the store keeps them, so the register-wide check
+    # (no incident deleted or put back) does its real work and passes.
+    counters = [{"year": 2026, "last_number": count}]
+    seals = [
+        {
+            "id": REGISTER_ROW,
+            "digest": register_digest(key, [i["ref"] for i in incidents]),
+            "state_digest": state_digest(key, [(i["ref"], i["seal"]) for i in incidents]),
+            "key_check": key_check(key),
+            "updated_at": NOW,
+        }
+    ]
     with database.unit_of_work() as session:
+        session.execute(delete(RegisterSeal))  # started empty by the migrations; replaced by the seeded one
+        session.execute(delete(RefCounter))
         for model, rows in (
+            (RefCounter, counters),
+            (RegisterSeal, seals),
             (Incident, incidents),
             (Assessment, assessments),
             (Override, overrides),
@@ -231,6 +265,8 @@ def bench(database: Database, count: int, out_dir: Path) -> None:
         path = export_register(register, fmt, out_dir / f"register.{fmt}")
         total, cpu = _seconds(started), time.process_time() - cpu
         verified = sum(e["chain_verified"] for e in register.entries)
+        if not register.all_verified:
+            raise SystemExit(f"the seeded register failed its integrity check: {register.failed[:5]}")
         print(
             f"{fmt:>4}: {total:.2f} s end to end, {cpu:.2f} s CPU (load and verify {loaded:.2f} s, "
             f"write {total - loaded:.2f} s); "

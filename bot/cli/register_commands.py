@@ -90,10 +90,10 @@ def export(args: argparse.Namespace) -> int:
         )
     loaded = _load(args)
     path = register_export.export_register(loaded, args.fmt, args.out)
-    unverified = [e["ref"] for e in loaded.entries if not e["chain_verified"]]
+    unverified = loaded.failed
     human = f"{len(loaded.entries)} incident(s) written to {path} ({args.fmt})"
     if unverified:
-        human += f"\nWARNING: timeline check FAILED for {', '.join(unverified)}: see `breachbot timeline verify`"
+        human += f"\nWARNING: integrity check FAILED for {', '.join(unverified)}: see `breachbot timeline verify`"
     data = {
         "out": str(path),
         "format": args.fmt,

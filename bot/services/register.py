@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.domain import register as domain
 from bot.domain.register_columns import build_entry
 from bot.errors import BreachbotError
-from bot.services.timeline import chain_problems
+from bot.services.timeline import chain_problems, register_problems
 from bot.store.models import AdviceReceived, Assessment, Incident, Override, RemedialAction, Status, TimelineEvent
 from bot.store.sealing import session_key
 
@@ -53,11 +53,21 @@ class Register:
     status: str | None
     entries: list[dict[str, Any]]
     timeline: list[dict[str, Any]]
-    integrity: list[dict[str, Any]]  # per incident: ref, timeline_events, chain_verified, problem
+    # Per incident: ref, timeline_events, chain_verified, problem; then, when the whole register was
+    # loaded, a row for each incident found missing and one for the register's own seal if it fails.
+    integrity: list[dict[str, Any]]
+    # Whether the register as a whole was checked (no incident deleted, none rolled back): only an
+    # unfiltered register holds every incident the check needs.
+    register_checked: bool = False
+
+    @property
+    def failed(self) -> list[str]:
+        """The references whose record failed the integrity check ("register" for the register's own seal)."""
+        return [row["ref"] for row in self.integrity if not row["chain_verified"]]
 
     @property
     def all_verified(self) -> bool:
-        return all(entry["chain_verified"] for entry in self.entries)
+        return not self.failed
 
 
 @contextmanager
@@ -277,8 +287,27 @@ def _load_register(session: Session, *, now: datetime, since: datetime | None, s
                 "problem": facts.chain_problem or domain.NOT_APPLICABLE,
             }
         )
+    whole = since is None and status is None
+    if whole:
+        # The same register-wide check as `breachbot timeline verify`: a deleted incident has no row of its
+        # own to fail, so it is named here (or the register's seal is reported broken).
+        for report in register_problems(session, incidents):
+            integrity.append(
+                {
+                    "ref": report.ref,
+                    "timeline_events": report.events,
+                    "chain_verified": False,
+                    "problem": report.problems[0].problem,
+                }
+            )
     return Register(
-        generated_at=now, since=since, status=status, entries=entries, timeline=timeline, integrity=integrity
+        generated_at=now,
+        since=since,
+        status=status,
+        entries=entries,
+        timeline=timeline,
+        integrity=integrity,
+        register_checked=whole,
     )
 
 

@@ -129,6 +129,7 @@ def register_document(register: Register) -> dict[str, Any]:
             JSON_NOT_APPLICABLE: "the field does not apply to this incident",
         },
         "all_chains_verified": register.all_verified,
+        "register_checked": register.register_checked,
         "columns": [{"key": c.key, "heading": c.heading, "meaning": c.meaning, "source": c.source} for c in COLUMNS],
         "incidents": [{c.key: as_json(entry[c.key]) for c in COLUMNS} for entry in register.entries],
         "timeline": [{c.key: as_json(row[c.key]) for c in TIMELINE_COLUMNS} for row in register.timeline],
@@ -327,13 +328,23 @@ _READ_ME_WIDTHS = [28.0, 38.0, 60.0, 60.0]
 
 
 def _read_me(formats: Formats, register: Register, columns: Sequence[Column], generated: str) -> Sheet:
-    failed = [row["ref"] for row in register.integrity if not row["chain_verified"]]
-    integrity = (
-        f"Every incident's timeline verified: all {len(register.integrity)} hash chains are intact."
-        if not failed
-        else f"WARNING: {len(failed)} timeline(s) FAILED the integrity check: {', '.join(failed)}. "
-        "See the 'Timeline integrity' sheet and run `breachbot timeline verify`."
-    )
+    failed = register.failed
+    if failed:
+        integrity = (
+            f"WARNING: the integrity check FAILED for {len(failed)} record(s): {', '.join(failed)}. "
+            "See the 'Timeline integrity' sheet and run `breachbot timeline verify`."
+        )
+    elif register.register_checked:
+        integrity = (
+            f"Every incident's timeline verified: all {len(register.entries)} hash chains are intact, and the "
+            "register's seal shows no incident deleted or put back to an earlier state."
+        )
+    else:
+        integrity = (
+            f"Every incident's timeline here verified: all {len(register.entries)} hash chains are intact. "
+            "Whether any incident was deleted is checked only in an export of the whole register "
+            "(or by `breachbot timeline verify`)."
+        )
     filters = []
     if register.since is not None:
         filters.append(f"aware or opened on or after {_uk_when(register.since)} UTC")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -174,7 +175,9 @@ def _issued_refs(session: Session) -> list[tuple[str, int, int]]:
     return issued
 
 
-def register_problems(session: Session, incidents: list[Incident]) -> list[ChainReport]:
+def register_problems(session: Session, incidents: Sequence[Any]) -> list[ChainReport]:
+    """What is wrong with the register as a whole, given every stored incident (model objects or rows of
+    the incident table): incidents deleted, seals removed, a record put back to an earlier state."""
     key = session_key(session)
     stored = {incident.ref for incident in incidents}
     reports: dict[str, ChainReport] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from bot.services.register import Register, load_register
 from bot.services.register_export import ExportProblem, as_text, export_register
 from bot.store.session import Database
 from tests.register.helpers import NOW, seed_all_kinds
+from tests.services.test_keyed_tampering import delete_incident
 
 
 def loaded(database: Database) -> Register:
@@ -114,6 +115,35 @@ def test_a_tampered_timeline_is_recorded_as_unverified(database: Database, tmp_p
     rows = list(load_workbook(export_register(register, "xlsx", tmp_path / "r.xlsx"))["Register"].values)
     column = [c.key for c in columns_in_use(register.entries)].index("chain_verified")
     assert rows[1][column] == "no"
+
+
+def test_a_deleted_incident_is_named_in_every_export_of_the_whole_register(
+    database: Database, tmp_path: Path
+) -> None:
+    """A deleted incident leaves no row to fail its own check: the register's seal names it instead."""
+    seed_all_kinds(database)
+    with database.engine.begin() as connection:
+        ref = connection.execute(text("SELECT ref FROM incident ORDER BY id DESC LIMIT 1")).scalar_one()
+    delete_incident(database, ref)
+    with database.unit_of_work() as session:
+        register = load_register(session, now=NOW)
+        since = load_register(session, now=NOW, since=datetime(2000, 1, 1, tzinfo=UTC))
+    assert register.register_checked and register.failed == [ref] and not register.all_verified
+    assert all(e["chain_verified"] for e in register.entries)  # every incident still there verifies
+    [row] = [r for r in register.integrity if r["ref"] == ref]
+    assert row["timeline_events"] == 0 and "deleted" in row["problem"]
+    document = json.loads(export_register(register, "json", tmp_path / "r.json").read_text("utf-8"))
+    assert document["all_chains_verified"] is False and document["register_checked"] is True
+    workbook = load_workbook(export_register(register, "xlsx", tmp_path / "r.xlsx"))
+    notes = [row[0] for row in workbook["Read me"].iter_rows(values_only=True) if row[0]]
+    assert any(n.startswith("WARNING: the integrity check FAILED for 1 record(s): " + ref) for n in notes)
+    integrity = {row[0]: row for row in workbook["Timeline integrity"].iter_rows(min_row=2, values_only=True)}
+    assert integrity[ref][2] == "no" and "deleted" in integrity[ref][3]
+    # A filtered register holds only some incidents, so it cannot make the check, and says so.
+    assert not since.register_checked and since.all_verified
+    workbook = load_workbook(export_register(since, "xlsx", tmp_path / "since.xlsx"))
+    notes = [row[0] for row in workbook["Read me"].iter_rows(values_only=True) if row[0]]
+    assert any("checked only in an export of the whole register" in n for n in notes)
 
 
 def test_a_failed_write_leaves_no_partial_file(

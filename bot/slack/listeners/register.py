@@ -64,7 +64,7 @@ def export_to_privacy_channel(ctx: BotContext, *, user: str, privacy_channel: st
     verified = (
         "every incident's timeline verified"
         if register.all_verified
-        else f":warning: {sum(not e['chain_verified'] for e in register.entries)} timeline(s) FAILED verification"
+        else f":warning: the integrity check FAILED for {len(register.failed)} record(s)"
     )
     # The comment shows in the channel: counts only, no incident details.
     comment = (
