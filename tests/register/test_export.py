@@ -117,9 +117,7 @@ def test_a_tampered_timeline_is_recorded_as_unverified(database: Database, tmp_p
     assert rows[1][column] == "no"
 
 
-def test_a_deleted_incident_is_named_in_every_export_of_the_whole_register(
-    database: Database, tmp_path: Path
-) -> None:
+def test_a_deleted_incident_is_named_in_every_export_of_the_whole_register(database: Database, tmp_path: Path) -> None:
     """A deleted incident leaves no row to fail its own check: the register's seal names it instead."""
     seed_all_kinds(database)
     with database.engine.begin() as connection:
