@@ -37,8 +37,8 @@ from bot.slack.listeners import (
     updates,
 )
 from bot.slack.listeners import register as breach_register
-from bot.slack.middleware.cleaning import clean_payload
-from bot.slack.middleware.dedupe import once_per_delivery
+from bot.slack.middleware.cleaning import CleanPayload
+from bot.slack.middleware.dedupe import OncePerDelivery
 from bot.slack.middleware.errors import install_error_handler
 
 EVENTS_PATH = "/slack/events"
@@ -127,8 +127,8 @@ def create_app(
         configure_web_client(client, settings.slack_api_url)
     ctx = build_context(runtime, client, sleep=sleep, team_cache_seconds=team_cache_seconds)
     ctx.org.refresh_if_stale()
-    app.use(clean_payload)
-    app.use(once_per_delivery(ctx))
+    app.use(CleanPayload())
+    app.use(OncePerDelivery(ctx))
     install_error_handler(app, ctx)
     for module in LISTENER_MODULES:
         module.register(app, ctx)

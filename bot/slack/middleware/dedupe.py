@@ -22,7 +22,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, BoltResponse
+from slack_bolt import Ack, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.slack import state
 from bot.slack.context import BotContext
@@ -79,17 +80,22 @@ def give_back(ctx: BotContext, body: dict[str, Any]) -> None:
         log.warning("could not release the claim on %s: %s", key, problem)
 
 
-def once_per_delivery(ctx: BotContext) -> Callable[..., Any]:
-    def middleware(body: dict[str, Any], context: BoltContext, next: Callable[[], Any]) -> Any:
+class OncePerDelivery(Middleware):
+    # A Middleware rather than a function given to app.use: Bolt would build a function's arguments for
+    # every request, on the thread that acks, though a slash command (not claimed) needs none of them.
+    def __init__(self, ctx: BotContext) -> None:
+        self.ctx = ctx
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        body = req.body
         key = delivery_key(body)
         if key is None:
             return next()
+        ctx = self.ctx
         with ctx.runtime.database.unit_of_work() as session:
             first = state.first_delivery(session, key, ctx.now())
         if not first:
             log.info("%s %s already handled: ignoring the copy", body.get("type"), key)
             return BoltResponse(status=200, body="")
-        context["ack"] = _GivesBackOnErrors(lambda: give_back(ctx, body))
+        req.context["ack"] = _GivesBackOnErrors(lambda: give_back(ctx, body))
         return next()
-
-    return middleware

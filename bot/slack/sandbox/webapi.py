@@ -163,6 +163,14 @@ class SlackStandIn:
         with self._lock:
             self.is_down = True
 
+    def forget_history(self) -> None:
+        """Drop the record of past calls and the views they opened; channels, members, messages and files
+        stay. A long benchmark calls views.open tens of thousands of times: kept, the views fill the
+        process's heap, and each full garbage collection then pauses every thread of it for longer."""
+        with self._lock:
+            self.calls.clear()
+            self.views.clear()
+
     # ---- reading what happened
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
