@@ -3,6 +3,7 @@ loopback for the tests, the sandbox demo and anything else that must not need a 
 
 from __future__ import annotations
 
+import gc
 import logging
 import socketserver
 import threading
@@ -80,7 +81,13 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
                 self.cfg.set(key, value)
 
     def load(self) -> WsgiApp:
-        return self.loader()
+        application = self.loader()
+        # What loading made (modules, the app, rules, templates) lives as long as the worker: moved out of
+        # the collector's reach, it is not walked again by every full collection, a pause each request in
+        # flight waits out (measured: about 90 ms per full collection in a worker, about 0 after).
+        gc.collect()
+        gc.freeze()
+        return application
 
 
 def gunicorn_options(*, bind: str, workers: int, threads: int, log_level: str = "info") -> dict[str, Any]:
