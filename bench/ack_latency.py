@@ -4,7 +4,8 @@ Two floors: a bare app that only acks, and, for `/breach open`, the fair floor: 
 makes the same views.open call (the same report modal) to the same stand-in. All are served the same way
 (gunicorn gthread workers on 127.0.0.1, started as subprocesses) and driven the same way: CONCURRENCY
 client threads, each with a keep-alive connection, sending signed /breach commands until REQUESTS have been
-answered. The Web API is the local stand-in, the database a throwaway SQLite file; only loopback traffic.
+answered. The Web API is the local stand-in, the database a throwaway SQLite file (or, with --postgres URL, a
+throwaway database on that PostgreSQL server, as in production); only loopback traffic.
 Prints p50/p99 time to ack and requests per second, and the verdict against the targets: `/breach open` at
 least 0.8 of the fair floor's throughput, with a p99 at most 1.25 times the floor's.
 
@@ -34,6 +35,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -355,6 +358,28 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 3
     raise SystemExit(f"server on port {port} did not become healthy")
 
 
+@contextmanager
+def bench_database(postgres: str | None, scratch: Path) -> Iterator[str]:
+    """Breachbot's database for the run: a SQLite file by default, or a throwaway PostgreSQL database (as in
+    production) made on the given server and dropped afterwards."""
+    if not postgres:
+        yield f"sqlite:///{scratch / 'bench.sqlite3'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"breachbot_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000)
@@ -367,6 +392,9 @@ def main() -> int:
     parser.add_argument("--submissions", type=int, default=200, help="report submissions timed to the pin")
     parser.add_argument("--alerts", type=int, default=200, help="alerts timed from due to posted")
     parser.add_argument("--sweep-interval", type=float, default=2.0, help="the sweeper's interval for that run")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="serve Breachbot from a temporary database on this PostgreSQL server"
+    )
     parser.add_argument("--serve", choices=["bare", "bare-views-open", "breachbot"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -378,8 +406,11 @@ def main() -> int:
     from bot.store import migrate
     from bot.store.session import Database, dispose_engine
 
-    with SlackStandIn() as slack, tempfile.TemporaryDirectory(prefix="breachbot-bench-") as scratch:
-        url = f"sqlite:///{Path(scratch) / 'bench.sqlite3'}"
+    with (
+        SlackStandIn() as slack,
+        tempfile.TemporaryDirectory(prefix="breachbot-bench-") as scratch,
+        bench_database(args.postgres, Path(scratch)) as url,
+    ):
         migrate.upgrade(Database(url))
         dispose_engine(url)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BREACHBOT_"))}
