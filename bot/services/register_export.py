@@ -158,6 +158,10 @@ def _cell(value: Any, kind: str) -> Any:
     """Dates and numbers stay typed, so Excel sorts and filters them; everything else is text."""
     if type(value) is str and value.isprintable() and len(value) <= EXCEL_CELL_LIMIT:
         return value  # most cells of a large register: nothing to convert, clean or cut
+    if value is None:
+        return domain.NOT_YET_KNOWN
+    if value is domain.NOT_APPLICABLE:
+        return domain.NOT_APPLICABLE_TEXT
     if kind == "datetime" and isinstance(value, datetime):
         return _utc_naive(value)
     if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
