@@ -49,19 +49,20 @@ SEALED_FIELDS = (
 )
 
 
-# Exact types that are already canonical: checked first, as nearly every value in a timeline is one.
-_CANONICAL_SCALARS = frozenset({str, int, float, bool, type(None)})
+# Exact types that are already canonical: checked first, and for each item before recursing into it, as
+# nearly every value in a timeline is one (a register export canonicalises tens of thousands of events).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _canonical(value: Any) -> Any:
-    if type(value) in _CANONICAL_SCALARS:
+    if type(value) in _SCALARS:
         return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {k if type(k) is str else str(k): _canonical(v) for k, v in value.items()}
+        return {k if type(k) is str else str(k): v if type(v) in _SCALARS else _canonical(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
+        return [v if type(v) in _SCALARS else _canonical(v) for v in value]
     return value
 
 

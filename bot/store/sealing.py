@@ -60,16 +60,27 @@ def session_key(session: Session) -> bytes:
     return bytes(key)
 
 
+def _scalar_defaults() -> dict[str, Any]:
+    columns = Incident.__table__.c
+    return {
+        name: columns[name].default.arg  # type: ignore[union-attr]
+        for name in SEALED_FIELDS
+        if columns[name].default is not None and columns[name].default.is_scalar  # type: ignore[union-attr]
+    }
+
+
+# Looked up once: a register export seals-checks every incident, and the column lookups added up.
+_SCALAR_DEFAULTS = _scalar_defaults()
+
+
 def incident_values(incident: Any) -> dict[str, Any]:
     """The sealed fields of an Incident (or a row of the incident table), with the columns' own
     defaults for values not set yet, since the database will store those."""
-    columns = Incident.__table__.c
     values = {}
     for name in SEALED_FIELDS:
         value = getattr(incident, name, None)
-        default = columns[name].default
-        if value is None and default is not None and default.is_scalar:
-            value = default.arg
+        if value is None:
+            value = _SCALAR_DEFAULTS.get(name)
         values[name] = value
     return values
 
