@@ -158,6 +158,9 @@ def _show(value: Any) -> str:
 
 
 TEXT_LIMIT = 2000
+# More people or records than any breach has touched, and still exact as a spreadsheet number (Excel keeps
+# 15 significant digits): a larger count is a typing slip, and it could not be written to the register.
+COUNT_LIMIT = 10**12
 
 
 def _parse_one(q: Question, value: Any) -> Any:
@@ -177,6 +180,8 @@ def _parse_one(q: Question, value: Any) -> Any:
             raise AnswersError(q.key, f"must be a whole number (0 or more) or null, got {_show(value)}")
         if value < 0:
             raise AnswersError(q.key, f"must not be negative, got {value}")
+        if value > COUNT_LIMIT:
+            raise AnswersError(q.key, f"must be at most {COUNT_LIMIT:,}, got a number {len(str(value))} digits long")
         return value
     allowed = _VALUES[q.key]
     expected = f"(expected one of {', '.join(allowed)})"

@@ -25,6 +25,7 @@ from bot.errors import BreachbotError
 from bot.services.timeline import chain_problems, register_problems
 from bot.store.models import AdviceReceived, Assessment, Incident, Override, RemedialAction, Status, TimelineEvent
 from bot.store.sealing import session_key
+from bot.store.session import read_one_snapshot
 
 STATUSES = tuple(s.value for s in Status)
 _Groups = dict[int, list[Row[Any]]]
@@ -57,7 +58,7 @@ class Register:
     # loaded, a row for each incident found missing and one for the register's own seal if it fails.
     integrity: list[dict[str, Any]]
     # Whether the register as a whole was checked (no incident deleted, none rolled back): only an
-    # unfiltered register holds every incident the check needs.
+    # unfiltered register, read from one snapshot, holds every incident the check needs.
     register_checked: bool = False
 
     @property
@@ -250,6 +251,9 @@ def load_register(
 
 
 def _load_register(session: Session, *, now: datetime, since: datetime | None, status: str | None) -> Register:
+    # One snapshot: an incident opened or changed while a large register loads must not appear half-read
+    # (its events without its new head), nor as deleted or rolled back to the register-wide check.
+    consistent = read_one_snapshot(session)
     ids = _selected(since, status)
     table = Incident.__table__
     incidents = session.execute(select(table).where(table.c.id.in_(ids)).order_by(table.c.id)).all()
@@ -287,7 +291,7 @@ def _load_register(session: Session, *, now: datetime, since: datetime | None, s
                 "problem": facts.chain_problem or domain.NOT_APPLICABLE,
             }
         )
-    whole = since is None and status is None
+    whole = since is None and status is None and consistent
     if whole:
         # The same register-wide check as `breachbot timeline verify`: a deleted incident has no row of its
         # own to fail, so it is named here (or the register's seal is reported broken).

@@ -33,6 +33,8 @@ from bot.services.timeline import ChainReport, jsonable
 FORMATS = ("csv", "xlsx", "json")
 # Excel refuses a cell over 32,767 characters; a longer value is cut with a note rather than failing the export.
 EXCEL_CELL_LIMIT = 32_000
+# The largest whole number a spreadsheet holds exactly (15 significant digits).
+EXCEL_EXACT_NUMBER = 10**15
 # Column widths in Excel's units (about one character each): the narrowest and widest a column is made.
 _WIDEST = {"text": 80, "datetime": 17, "bool": 9, "number": 11, "list": 40, "actions": 70, "advice": 60}
 _NARROWEST = 9
@@ -163,9 +165,13 @@ def _cell(value: Any, kind: str) -> Any:
     if value is domain.NOT_APPLICABLE:
         return domain.NOT_APPLICABLE_TEXT
     if kind == "datetime" and isinstance(value, datetime):
-        return _utc_naive(value)
+        moment = _utc_naive(value)
+        # Spreadsheet dates start in 1900: an earlier one (only a hand-edited row can hold it) stays readable.
+        return moment if moment.year >= 1900 else f"{moment:%d/%m/%Y %H:%M}"
     if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
-        return value
+        # Beyond 15 digits a spreadsheet number is no longer exact (and a huge int is no float at all): such
+        # a value, stored before counts were capped, is written as its digits.
+        return value if abs(value) < EXCEL_EXACT_NUMBER else str(value)
     # XML cannot hold control characters; a row stored before text was cleaned on entry may have one.
     written = clean_text(as_text(value, kind))
     if len(written) > EXCEL_CELL_LIMIT:
@@ -221,8 +227,9 @@ class Formats:
         self.header = Format().set_bold().set_text_wrap().set_align("top")
         self.header.set_background_color("#DDE5F0").set_border_bottom("thin")
         self.text = Format().set_text_wrap().set_align("top")
-        self.date = Format().set_num_format(UK_DATE_TIME).set_align("top").set_align("left")
-        self.number = Format().set_align("top")
+        # Wrapped too: a date or number column also holds words ("not applicable"), wider than the column.
+        self.date = Format().set_num_format(UK_DATE_TIME).set_align("top").set_align("left").set_text_wrap()
+        self.number = Format().set_align("top").set_text_wrap()
         self.title = Format().set_bold().set_font_size(14)
         self.bold_wrap = Format().set_bold().set_text_wrap().set_align("top")
 

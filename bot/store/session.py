@@ -136,3 +136,18 @@ class Database:
             raise
         finally:
             session.close()
+
+
+def read_one_snapshot(session: Session) -> bool:
+    """Make the rest of this unit of work read the database as it stood at one moment; True when it does.
+
+    A check that compares rows read at different moments (the register against its seal) must not see a
+    write committed in between. SQLite's transactions already read one state (BEGIN IMMEDIATE); on
+    PostgreSQL this asks for REPEATABLE READ, which only the transaction's first statement can do, so it
+    gives False when the session has already begun one."""
+    if session.get_bind().dialect.name == "sqlite":
+        return True
+    if session.in_transaction():
+        return False
+    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    return True

@@ -75,6 +75,12 @@ def result_for(processor: bool = False, **answers: Any) -> TriageResult:
         ),
         pytest.param({"exposure": "everyone"}, "exposure", "unknown exposure 'everyone'", id="unknown-enum"),
         pytest.param({"subjects_count": -1}, "subjects_count", "must not be negative", id="negative-count"),
+        pytest.param(
+            {"records_count": 10**400},
+            "records_count",
+            "at most 1,000,000,000,000, got a number 401 digits long",
+            id="count-too-large",
+        ),
         pytest.param({"records_count": 2.5}, "records_count", "whole number", id="non-integer-count"),
         pytest.param({"subjects_count": "1200"}, "subjects_count", "whole number", id="count-as-string"),
         pytest.param({"subjects_count": True}, "subjects_count", "whole number", id="count-as-bool"),

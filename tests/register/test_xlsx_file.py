@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -110,3 +110,25 @@ def test_a_text_longer_than_excel_allows_is_cut_with_a_note_and_typed_values_sta
     assert isinstance(aware.value, datetime) and aware.number_format == "dd/mm/yyyy hh:mm"
     count = sheet.cell(row=2, column=headings.index("Timeline events") + 1).value
     assert isinstance(count, int | float) and count >= 1
+
+
+def test_words_in_a_number_or_date_column_wrap_and_a_huge_stored_count_is_written_as_digits(
+    database: Database, tmp_path: Path
+) -> None:
+    seed_all_kinds(database)
+    register = _register(database)
+    # A count stored before counts were capped: no spreadsheet number holds it exactly (or at all). And a
+    # date no spreadsheet can hold, which only a hand-edited row could have.
+    register.entries[0]["subjects_count"] = 10**400
+    register.entries[0]["occurred_at"] = datetime(1899, 12, 30, 9, 15, tzinfo=UTC)
+    sheet = load_workbook(export_register(register, "xlsx", tmp_path / "register.xlsx"))["Register"]
+    headings = [cell.value for cell in sheet[1]]
+    count = sheet.cell(row=2, column=headings.index("Approximate number of people") + 1)
+    assert count.value == str(10**400)
+    assert sheet.cell(row=2, column=headings.index("When it happened (UTC)") + 1).value == "30/12/1899 09:15"
+    near_miss_column = headings.index("Near miss") + 1
+    near_miss_row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, near_miss_column).value == "yes")
+    # "not applicable" is wider than the narrow number and date columns: it wraps rather than being cut off.
+    for heading in ("Hours past the deadline", "ICO deadline, earliest clock (UTC)"):
+        cell = sheet.cell(row=near_miss_row, column=headings.index(heading) + 1)
+        assert cell.value == "not applicable" and cell.alignment.wrap_text, heading
