@@ -1,7 +1,7 @@
 """How long the breach register takes to export at scale (issue 12: 10,000 incidents and 30,000 timeline
 events; load and verify at most 3x the raw SELECTs, XLSX under 5 s end to end, board report under 10 s).
 
-    .venv/bin/python bench/register_export.py [--incidents 10000] [--postgres URL] [--keep DIR]
+    .venv/bin/python -m bench.register_export [--incidents 10000] [--postgres URL] [--keep DIR]
 
 Seeds a throwaway database with bulk inserts: incidents of every kind (record-only, notified, overridden,
 late, near misses, closed), each with a triage assessment, remedial actions and a valid hash-chained
@@ -18,15 +18,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, delete, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, insert, select
 
+from bench.scratch_database import scratch_postgres
 from bot.domain.chain import (
     GENESIS,
     KEYED,
@@ -301,19 +300,9 @@ def main() -> None:
             bench(Database(url), args.incidents, out_dir)
             dispose_engine(url)
             return
-        name = f"breachbot_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-        try:
+        with scratch_postgres(args.postgres) as url:
             migrate.upgrade(Database(url))
             bench(Database(url), args.incidents, out_dir)
-        finally:
-            dispose_engine(url)
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 if __name__ == "__main__":

@@ -15,16 +15,16 @@ import argparse
 import os
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, create_engine, func, select, text
+from sqlalchemy import TextClause, bindparam, func, select, text
 from sqlalchemy.engine import make_url
 
+from bench.scratch_database import scratch_postgres
 from bot.alerts.worker import Sweeper
 from bot.config import load_settings
 from bot.domain.alert_plan import plan_alerts
@@ -186,15 +186,10 @@ def run(database: Database, *, incidents: int, due_percent: float, batch: int, s
 
 
 def _postgres(args: argparse.Namespace) -> None:
-    name = f"bench_sweep_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_postgres(POSTGRES_ADMIN_URL, prefix="bench_sweep") as url:
         database = Database(url)
         migrate.upgrade(database)
-        print(f"PostgreSQL ({name}):")
+        print(f"PostgreSQL ({make_url(url).database}):")
         run(
             database,
             incidents=args.incidents,
@@ -203,11 +198,6 @@ def _postgres(args: argparse.Namespace) -> None:
             sweeps=args.sweeps,
             sweep_batches=args.sweep_batches,
         )
-    finally:
-        dispose_engine(url)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _sqlite(args: argparse.Namespace) -> None:

@@ -220,6 +220,16 @@ def row_height(cells: Sequence[Any], widths: Sequence[float]) -> float | None:
     return None if most == 1 else _LINE_POINTS * min(most, _MOST_LINES)
 
 
+def tall_rows(rows: Sequence[Sequence[Any]], widths: Sequence[float], *, first_row: int) -> dict[int, float]:
+    """The heights of the rows that need more than one line, by sheet row number (rows from `first_row`)."""
+    heights = {}
+    for number, row in enumerate(rows, first_row):
+        height = row_height(row, widths)
+        if height is not None:
+            heights[number] = height
+    return heights
+
+
 class Formats:
     """The register's cell formats, made once per workbook."""
 
@@ -290,21 +300,19 @@ def save_workbook(sheets: Sequence[Sheet], path: Path) -> None:
     )
 
 
-def print_setup(title: str, total_width: float, generated: str, repeat_column: bool = True) -> dict[str, Any]:
+def print_setup(title: str, total_width: float, generated: str) -> dict[str, Any]:
     """Landscape A4, fitted to as many pages across as the columns need (one when they fit), with the
     header row and the reference column on every page and the page number in the footer."""
-    setup: dict[str, Any] = {
+    return {
         "landscape": True,
         "paper_size": 9,
         "margins": {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6},
         "repeat_rows": 0,
+        "repeat_columns": 0,
         "fit_to_pages": (max(1, math.ceil(total_width / _PAGE_WIDTH_UNITS)), 0),
         "header": f"&L&B{title}&R{generated}",
         "footer": "&CPage &P of &N",
     }
-    if repeat_column:
-        setup["repeat_columns"] = 0
-    return setup
 
 
 def table_sheet(
@@ -317,11 +325,7 @@ def table_sheet(
     ]
     widths = [_width(c.heading, c.kind, [r[i] for r in cells]) for i, c in enumerate(columns)]
     headings = [c.heading for c in columns]
-    heights = {0: row_height(headings, widths) or _LINE_POINTS}
-    for row_number, row in enumerate(cells, 1):
-        height = row_height(row, widths)
-        if height is not None:
-            heights[row_number] = height
+    heights = {0: row_height(headings, widths) or _LINE_POINTS, **tall_rows(cells, widths, first_row=1)}
     return Sheet(
         name=title,
         records=records_of(headings, cells),
@@ -393,10 +397,7 @@ def _read_me(formats: Formats, register: Register, columns: Sequence[Column], ge
         for column in described_columns:
             source = column.source or ("the incident's hash-chained timeline" if sheet_name != "Register" else "")
             described.append([sheet_name, column.heading, column.meaning, source])
-    for number, row in enumerate(described, header_row + 1):
-        height = row_height(row, widths)
-        if height is not None:
-            heights[number] = height
+    heights.update(tall_rows(described, widths, first_row=header_row + 1))
     return Sheet(
         name="Read me",
         records=records_of(["Sheet", "Column", "What it means", "Where it comes from"], described),
